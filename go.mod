@@ -1,0 +1,3 @@
+module github.com/integrator-oss/integrator
+
+go 1.26

@@ -1,0 +1,98 @@
+// Package record holds the value types that connectors produce and the engine
+// consumes. It imports nothing internal: it is the leaf every other package
+// may depend on.
+package record
+
+// Kind names one kind of platform entity.
+type Kind string
+
+// The entity kinds the platform knows.
+const (
+	KindUser        Kind = "user"
+	KindGroup       Kind = "group"
+	KindContact     Kind = "contact"
+	KindSite        Kind = "site"
+	KindOrgUnit     Kind = "org_unit"
+	KindAsset       Kind = "asset"
+	KindLicence     Kind = "licence"
+	KindAppointment Kind = "appointment"
+)
+
+// State says what the source reports about an object.
+type State uint8
+
+const (
+	// Present is an object the source returns as existing and enabled.
+	Present State = iota
+	// Disabled is an object the source still has but reports as disabled
+	// (accountEnabled=false, userAccountControl bit 0x2, suspended, ...).
+	Disabled
+	// Removed is an object the source reports as deleted or soft-deleted
+	// (Graph "@removed", an AD tombstone). A removal carries only the ID.
+	Removed
+)
+
+// String returns the state's lower-case name.
+func (s State) String() string {
+	switch s {
+	case Present:
+		return "present"
+	case Disabled:
+		return "disabled"
+	case Removed:
+		return "removed"
+	}
+	return "unknown"
+}
+
+// Record is one object as a source reports it, normalised to platform
+// attribute names. Records are values: the engine may keep them after the
+// page that carried them has been handled, so a connector must not reuse the
+// maps or slices it put in a record it has emitted.
+type Record struct {
+	Kind Kind
+	// ID is the source's stable, unique identifier of the object (Graph id,
+	// AD objectGUID, LDAP entryUUID). It never changes for the object's life.
+	ID    string
+	State State
+	// Reason is the source's own word for a removal or a disable, kept for
+	// the audit trail ("deleted", "soft-deleted", "accountEnabled=false").
+	Reason string
+	// Attrs holds the object's attributes under the names below (AttrUPN,
+	// AttrEmail, ...). An absent key means the source did not report the
+	// attribute; an empty value means the source reported it empty.
+	Attrs map[string]string
+	// Members carries group membership for KindGroup records; nil otherwise.
+	Members *Members
+}
+
+// Members is a change to a group's membership, in source IDs. In a full
+// enumeration every current member is in Added; the engine removes the
+// members it did not see. A group may arrive in several records of one run,
+// each with a slice of its membership (Graph splits large groups across
+// pages): the engine applies them in order.
+type Members struct {
+	Added   []string
+	Removed []string
+}
+
+// Well-known attribute names. Connectors map their vendor fields onto these;
+// the engine, the store and the API read them.
+const (
+	AttrDisplayName = "display_name"
+	AttrGivenName   = "given_name"
+	AttrSurname     = "surname"
+	AttrUPN         = "upn"
+	AttrEmail       = "email"
+	AttrJobTitle    = "job_title"
+	AttrDepartment  = "department"
+	AttrEmployeeID  = "employee_id"
+	// AttrImmutableID is the identifier a directory keeps across tenants and
+	// migrations (Entra onPremisesImmutableId, the base64 of AD objectGUID).
+	AttrImmutableID = "immutable_id"
+	AttrUserType    = "user_type"
+	// AttrManager holds the source ID of the user's manager.
+	AttrManager = "manager"
+	AttrName    = "name"
+	AttrMail    = "mail"
+)

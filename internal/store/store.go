@@ -1,0 +1,487 @@
+// Package store defines the platform's persistence: clients, sites, users
+// (end users and agents), groups, memberships, links to source objects,
+// cursors, runs and the audit trail. Backends live in subpackages (sqlite,
+// postgres) and all pass the conformance suite in storetest.
+//
+// The interface is deliberately batch-oriented: the engine hands over one
+// page of work at a time and each method does its part of the page in a
+// few statements, so a run costs round trips per page, not per record.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/integrator-oss/integrator/internal/record"
+)
+
+// Sentinel errors. Backends translate their driver's errors into these in
+// one place.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// Store is a platform store. Methods are safe for concurrent use.
+type Store interface {
+	Reader
+	// Tx runs fn in one transaction. If fn returns an error the
+	// transaction is rolled back and the error returned unchanged. fn must
+	// not keep the Tx after it returns.
+	Tx(ctx context.Context, fn func(Tx) error) error
+	// Close releases the store. Safe to call more than once.
+	Close() error
+}
+
+// Reader is the read side, usable inside and outside a transaction.
+type Reader interface {
+	IntegrationGet(ctx context.Context, name string) (*Integration, error)
+	IntegrationList(ctx context.Context) ([]Integration, error)
+	// CursorGet returns the integration's cursor; an integration that never
+	// completed a run has the zero Cursor and no error.
+	CursorGet(ctx context.Context, integrationID int64) (Cursor, error)
+
+	RunGet(ctx context.Context, id int64) (*Run, error)
+	RunList(ctx context.Context, p *RunListParams) ([]Run, error)
+
+	UserGet(ctx context.Context, id int64) (*User, error)
+	UserList(ctx context.Context, p *EntityListParams) ([]User, error)
+	GroupGet(ctx context.Context, id int64) (*Group, error)
+	GroupList(ctx context.Context, p *EntityListParams) ([]Group, error)
+	// GroupMembers lists the platform user IDs that are members of a
+	// platform group, through every integration that links both.
+	GroupMembers(ctx context.Context, groupID int64) ([]int64, error)
+	SiteList(ctx context.Context) ([]Site, error)
+
+	// LinkListByEntity lists every link to one platform entity.
+	LinkListByEntity(ctx context.Context, kind record.Kind, entityID int64) ([]Link, error)
+	// LinkGetMany returns the links of the given external IDs that exist,
+	// in no particular order.
+	LinkGetMany(ctx context.Context, p *LinkGetManyParams) ([]Link, error)
+
+	// EntityCount counts the integration's linked entities of a kind by
+	// their platform state.
+	EntityCount(ctx context.Context, integrationID int64, kind record.Kind) (EntityCount, error)
+
+	AuditList(ctx context.Context, p *AuditListParams) ([]AuditEvent, error)
+}
+
+// Tx is one transaction. Every write goes through a Tx.
+type Tx interface {
+	Reader
+
+	// IntegrationUpsert creates or updates an integration by name.
+	IntegrationUpsert(ctx context.Context, p *IntegrationUpsertParams) (*Integration, error)
+	// CursorSet stores the integration's cursor. The engine calls it in the
+	// same transaction as the run's last batch.
+	CursorSet(ctx context.Context, p *CursorSetParams) error
+
+	RunStart(ctx context.Context, p *RunStartParams) (*Run, error)
+	// RunProgress updates a running run's counts (for live progress).
+	RunProgress(ctx context.Context, id int64, c Counts) error
+	RunFinish(ctx context.Context, p *RunFinishParams) error
+	// RunSkip records a scheduled tick that did not start a run because
+	// one was still going; it is a run row with status skipped.
+	RunSkip(ctx context.Context, p *RunSkipParams) (*Run, error)
+	// RunAbandon marks runs still "running" for an integration as failed
+	// with the given reason (a process that died mid-run).
+	RunAbandon(ctx context.Context, integrationID int64, reason string) (int, error)
+
+	// SiteEnsure returns the site of that name under that client, creating
+	// the client and the site when missing.
+	SiteEnsure(ctx context.Context, client, site string) (*Site, error)
+
+	// LinkUpsertMany creates or replaces links by (integration, kind,
+	// external ID), and sets each link's ID.
+	LinkUpsertMany(ctx context.Context, links []Link) error
+	// LinkListUnseen lists, by ascending link ID after AfterID, the
+	// integration's links of a kind that point at an active entity and
+	// were not marked seen in the run. The engine pages through it to sweep
+	// what a full run no longer returned.
+	LinkListUnseen(ctx context.Context, p *LinkListUnseenParams) ([]Link, error)
+
+	// SeenMark marks external IDs as seen in a run. Seen marks are run
+	// scratch: RunScratchClear drops them; they are not platform data.
+	SeenMark(ctx context.Context, p *SeenMarkParams) error
+
+	// UserFind returns platform user IDs whose key field equals one of the
+	// values (compared case-insensitively), by value.
+	UserFind(ctx context.Context, p *UserFindParams) (map[string][]int64, error)
+	// UserInsertMany inserts users and sets their IDs and timestamps.
+	UserInsertMany(ctx context.Context, users []User) error
+	// UserUpdateMany replaces the stored fields of users by ID.
+	UserUpdateMany(ctx context.Context, users []User) error
+	// UserManagersResolve sets manager_id on the users linked to the
+	// integration whose link data names a manager, from the manager's link;
+	// it touches only rows whose manager changes and returns their count.
+	UserManagersResolve(ctx context.Context, integrationID int64) (int, error)
+
+	GroupInsertMany(ctx context.Context, groups []Group) error
+	GroupUpdateMany(ctx context.Context, groups []Group) error
+
+	// MemberApply adds and removes source memberships of one group, in
+	// source IDs, and marks the added ones seen in the run. It returns the
+	// number of rows it changed.
+	MemberApply(ctx context.Context, p *MemberApplyParams) (int, error)
+	// MemberGroupsOf returns, for each member external ID, the external IDs
+	// of the groups it belongs to in the integration.
+	MemberGroupsOf(ctx context.Context, integrationID int64, memberIDs []string) (map[string][]string, error)
+	// MemberSweep deletes the integration's memberships not seen in the run
+	// and returns the member external IDs it removed, to be re-scoped.
+	MemberSweep(ctx context.Context, integrationID, runID int64) ([]string, error)
+
+	// PendingAdd queues records whose outcome deactivates something, to be
+	// applied after the run's threshold check. Run scratch.
+	PendingAdd(ctx context.Context, runID int64, recs []Pending) error
+	// PendingList pages through a run's queued records by Seq.
+	PendingList(ctx context.Context, runID int64, afterSeq int64, limit int) ([]Pending, error)
+	// RescopeAdd queues member external IDs whose scope may have changed
+	// because a group membership changed. Run scratch.
+	RescopeAdd(ctx context.Context, runID int64, memberIDs []string) error
+	// RescopeList pages through queued member IDs not seen in the run,
+	// in ascending order after AfterID.
+	RescopeList(ctx context.Context, runID int64, after string, limit int) ([]string, error)
+	// RunScratchClear drops a run's seen marks, pending and rescope queues.
+	RunScratchClear(ctx context.Context, runID int64) error
+
+	// AuditInsertMany appends audit events.
+	AuditInsertMany(ctx context.Context, events []AuditEvent) error
+}
+
+// Integration is one configured connection to a source, as the store knows
+// it. Settings holds the non-secret settings as JSON; secrets never reach the
+// store through this type.
+type Integration struct {
+	ID        int64
+	Name      string
+	Type      string
+	Enabled   bool
+	Settings  []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// IntegrationUpsertParams are the fields IntegrationUpsert writes.
+type IntegrationUpsertParams struct {
+	Name     string
+	Type     string
+	Enabled  bool
+	Settings []byte
+}
+
+// Cursor is an integration's delta state.
+type Cursor struct {
+	Value string
+	// RunID is the run that committed it.
+	RunID int64
+	// LastFullAt is when the last successful full run finished; zero if
+	// never.
+	LastFullAt time.Time
+	UpdatedAt  time.Time
+}
+
+// CursorSetParams set an integration's cursor.
+type CursorSetParams struct {
+	IntegrationID int64
+	Value         string
+	RunID         int64
+	// Full marks the run that committed it as a complete full run, which
+	// updates LastFullAt.
+	Full bool
+	At   time.Time
+}
+
+// Run statuses.
+const (
+	RunRunning   = "running"
+	RunSucceeded = "succeeded"
+	RunFailed    = "failed"
+	// RunHeld is a run that stopped before deactivating because it would
+	// have crossed the mass-deactivation threshold.
+	RunHeld    = "held"
+	RunSkipped = "skipped"
+)
+
+// Run is one execution of one integration.
+type Run struct {
+	ID            int64
+	IntegrationID int64
+	Status        string
+	// Mode is "full" or "delta" as requested; Full reports what happened.
+	Mode       string
+	Full       bool
+	DryRun     bool
+	Trigger    string // "schedule", "manual", "api", "retry"
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Counts     Counts
+	// Error is the failure in plain words, secrets redacted.
+	Error string
+	// Notes are plain-language remarks (resync, held and why, ...).
+	Notes string
+}
+
+// Counts are a run's outcome counts, per action over all kinds.
+type Counts struct {
+	Fetched     int64 `json:"fetched"`
+	Created     int64 `json:"created"`
+	Updated     int64 `json:"updated"`
+	Unchanged   int64 `json:"unchanged"`
+	Deactivated int64 `json:"deactivated"`
+	Reactivated int64 `json:"reactivated"`
+	OutOfScope  int64 `json:"out_of_scope"`
+	Failed      int64 `json:"failed"`
+	// Writes counts the platform rows written (entities, links,
+	// memberships, audit events); a no-op run writes none.
+	Writes int64 `json:"writes"`
+}
+
+// Add adds o to c.
+func (c *Counts) Add(o Counts) {
+	c.Fetched += o.Fetched
+	c.Created += o.Created
+	c.Updated += o.Updated
+	c.Unchanged += o.Unchanged
+	c.Deactivated += o.Deactivated
+	c.Reactivated += o.Reactivated
+	c.OutOfScope += o.OutOfScope
+	c.Failed += o.Failed
+	c.Writes += o.Writes
+}
+
+// RunStartParams open a run.
+type RunStartParams struct {
+	IntegrationID int64
+	Mode          string
+	DryRun        bool
+	Trigger       string
+	At            time.Time
+}
+
+// RunFinishParams close a run.
+type RunFinishParams struct {
+	ID     int64
+	Status string
+	Full   bool
+	Counts Counts
+	Error  string
+	Notes  string
+	At     time.Time
+}
+
+// RunSkipParams record a skipped tick.
+type RunSkipParams struct {
+	IntegrationID int64
+	Reason        string
+	At            time.Time
+}
+
+// RunListParams filter RunList. Zero fields do not filter. Runs come newest
+// first.
+type RunListParams struct {
+	IntegrationID int64
+	Status        string
+	Since         time.Time
+	Limit         int
+}
+
+// Site is a platform site under a client.
+type Site struct {
+	ID         int64
+	ClientID   int64
+	ClientName string
+	Name       string
+}
+
+// Roles of a platform user.
+const (
+	RoleUser  = "user"
+	RoleAgent = "agent"
+)
+
+// User is a platform user: an end user or an agent.
+type User struct {
+	ID          int64
+	SiteID      int64
+	Role        string
+	Active      bool
+	DisplayName string
+	GivenName   string
+	Surname     string
+	UPN         string
+	Email       string
+	JobTitle    string
+	Department  string
+	EmployeeID  string
+	ImmutableID string
+	UserType    string
+	ManagerID   int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	// DeactivatedAt and DeactivatedReason are set while inactive.
+	DeactivatedAt     time.Time
+	DeactivatedReason string
+}
+
+// Group is a platform group.
+type Group struct {
+	ID                int64
+	Name              string
+	Mail              string
+	Active            bool
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	DeactivatedAt     time.Time
+	DeactivatedReason string
+}
+
+// EntityListParams filter entity lists. Entities come by ascending ID after
+// AfterID.
+type EntityListParams struct {
+	// Search matches a substring of the name, UPN or email, case-insensitively.
+	Search string
+	// Active filters by state when non-nil.
+	Active  *bool
+	SiteID  int64
+	AfterID int64
+	Limit   int
+}
+
+// EntityCount counts linked entities by state.
+type EntityCount struct {
+	Active   int64
+	Inactive int64
+}
+
+// Link states.
+const (
+	// LinkLinked points at a platform entity.
+	LinkLinked = "linked"
+	// LinkOutOfScope is a source object the scope rules leave out; it has
+	// no entity (or keeps the one it had, deactivated).
+	LinkOutOfScope = "out_of_scope"
+	// LinkRemoved is a source object the source reported removed.
+	LinkRemoved = "removed"
+)
+
+// Link ties one source object of one integration to a platform entity.
+type Link struct {
+	ID            int64
+	IntegrationID int64
+	Kind          record.Kind
+	ExternalID    string
+	// EntityID is 0 while the object has never been in scope.
+	EntityID int64
+	Status   string
+	// MatchedBy is the rule that tied the source object to the entity:
+	// "created", "immutable_id", "upn", "email", ...
+	MatchedBy string
+	// Fingerprint is the hash of the last applied source record together
+	// with its scope outcome; an equal fingerprint means nothing to do.
+	Fingerprint string
+	// Data is the last applied source record (attributes and state) as
+	// JSON, used to re-scope without refetching and to explain outcomes.
+	Data []byte
+	// Reason is the last outcome in words ("not in a mapped group", ...).
+	Reason       string
+	LastRunID    int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	EntityActive bool // filled by reads that join the entity
+}
+
+// LinkGetManyParams select links by external ID.
+type LinkGetManyParams struct {
+	IntegrationID int64
+	Kind          record.Kind
+	ExternalIDs   []string
+}
+
+// LinkListUnseenParams page LinkListUnseen.
+type LinkListUnseenParams struct {
+	IntegrationID int64
+	Kind          record.Kind
+	RunID         int64
+	AfterID       int64
+	Limit         int
+}
+
+// SeenMarkParams mark external IDs seen in a run.
+type SeenMarkParams struct {
+	RunID       int64
+	Kind        record.Kind
+	ExternalIDs []string
+}
+
+// User key fields that UserFind can search.
+const (
+	KeyImmutableID = "immutable_id"
+	KeyUPN         = "upn"
+	KeyEmail       = "email"
+	KeyEmployeeID  = "employee_id"
+)
+
+// UserFindParams look users up by one key field.
+type UserFindParams struct {
+	Key    string
+	Values []string
+}
+
+// MemberApplyParams change one group's source memberships.
+type MemberApplyParams struct {
+	IntegrationID   int64
+	RunID           int64
+	GroupExternalID string
+	Added           []string
+	Removed         []string
+}
+
+// Pending is a record queued until the threshold check.
+type Pending struct {
+	Seq  int64
+	Kind record.Kind
+	// ExternalID is the source object; Record is its JSON (link data form),
+	// empty for a link found missing by the sweep.
+	ExternalID string
+	Record     []byte
+	Reason     string
+}
+
+// Audit actions.
+const (
+	ActionCreated     = "created"
+	ActionUpdated     = "updated"
+	ActionDeactivated = "deactivated"
+	ActionReactivated = "reactivated"
+	ActionLinked      = "linked"
+)
+
+// AuditEvent is one change to a platform entity.
+type AuditEvent struct {
+	ID            int64
+	At            time.Time
+	RunID         int64
+	IntegrationID int64
+	Kind          record.Kind
+	EntityID      int64
+	Action        string
+	// Reason says why, in words ("accountEnabled=false at source",
+	// "not returned by a full run", "matched by upn").
+	Reason string
+	// Changes is a JSON object of field → [old, new] for updates.
+	Changes []byte
+}
+
+// AuditListParams filter AuditList. Events come by ascending ID after
+// AfterID.
+type AuditListParams struct {
+	IntegrationID int64
+	RunID         int64
+	Kind          record.Kind
+	EntityID      int64
+	Action        string
+	Since, Until  time.Time
+	AfterID       int64
+	Limit         int
+}
