@@ -46,6 +46,9 @@ type Reader interface {
 	RunList(ctx context.Context, p *RunListParams) ([]Run, error)
 
 	UserGet(ctx context.Context, id int64) (*User, error)
+	// UserGetMany returns the users with the given IDs that exist, in no
+	// particular order.
+	UserGetMany(ctx context.Context, ids []int64) ([]User, error)
 	UserList(ctx context.Context, p *EntityListParams) ([]User, error)
 	GroupGet(ctx context.Context, id int64) (*Group, error)
 	GroupList(ctx context.Context, p *EntityListParams) ([]Group, error)
@@ -361,8 +364,13 @@ const (
 	// LinkOutOfScope is a source object the scope rules leave out; it has
 	// no entity (or keeps the one it had, deactivated).
 	LinkOutOfScope = "out_of_scope"
-	// LinkRemoved is a source object the source reported removed.
+	// LinkRemoved is a source object the source reported removed, or that
+	// a full run no longer returned.
 	LinkRemoved = "removed"
+	// LinkConflict is a source object that matched more than one platform
+	// entity, or an entity already linked to another object of the same
+	// integration; nothing was created or merged, and Reason says why.
+	LinkConflict = "conflict"
 )
 
 // Link ties one source object of one integration to a platform entity.
