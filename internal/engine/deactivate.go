@@ -1,0 +1,103 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/integrator-oss/integrator/internal/record"
+	"github.com/integrator-oss/integrator/internal/store"
+)
+
+// deactivate applies queued deactivations: the entity becomes inactive
+// (never deleted) with the reason, the link keeps the record that caused
+// it, and each gets an audit event.
+func (r *runner) deactivate(ctx context.Context, tx store.Tx, ps []store.Pending) error {
+	byKind := map[record.Kind][]store.Pending{}
+	for _, p := range ps {
+		byKind[p.Kind] = append(byKind[p.Kind], p)
+	}
+	for kind, ps := range byKind {
+		ids := make([]string, len(ps))
+		for i, p := range ps {
+			ids[i] = p.ExternalID
+		}
+		links, err := tx.LinkGetMany(ctx, &store.LinkGetManyParams{IntegrationID: r.p.Integration.ID, Kind: kind, ExternalIDs: ids})
+		if err != nil {
+			return fmt.Errorf("reading links to deactivate: %w", err)
+		}
+		byID := make(map[string]store.Link, len(links))
+		for _, l := range links {
+			byID[l.ExternalID] = l
+		}
+		var newLinks []store.Link
+		var audits []store.AuditEvent
+		var userIDs []int64
+		for _, p := range ps {
+			l, ok := byID[p.ExternalID]
+			if !ok || l.EntityID == 0 {
+				continue
+			}
+			d, err := decodeLinkData(p.Record)
+			if err != nil {
+				return err
+			}
+			l.Fingerprint, l.Data, l.Reason, l.LastRunID = d.fingerprint(), p.Record, p.Reason, r.run.ID
+			switch {
+			case stateOf(d.State) == record.Removed:
+				l.Status = store.LinkRemoved
+			case !d.InScope && kind == record.KindUser:
+				l.Status = store.LinkOutOfScope
+			default:
+				l.Status = store.LinkLinked
+			}
+			newLinks = append(newLinks, l)
+			if !l.EntityActive {
+				continue
+			}
+			audits = append(audits, r.audit(kind, l.EntityID, store.ActionDeactivated, p.Reason, nil))
+			userIDs = append(userIDs, l.EntityID)
+			r.counts.Deactivated++
+			r.planned(kind, p.ExternalID, l.EntityID, store.ActionDeactivated, d.Attrs[record.AttrDisplayName]+d.Attrs[record.AttrName], p.Reason)
+		}
+		reasons := make(map[int64]string, len(audits))
+		for _, a := range audits {
+			reasons[a.EntityID] = a.Reason
+		}
+		now := r.e.now()
+		switch kind {
+		case record.KindUser:
+			us, err := tx.UserGetMany(ctx, userIDs)
+			if err != nil {
+				return fmt.Errorf("reading users to deactivate: %w", err)
+			}
+			for i := range us {
+				us[i].Active, us[i].DeactivatedAt, us[i].DeactivatedReason = false, now, reasons[us[i].ID]
+			}
+			if err := tx.UserUpdateMany(ctx, us); err != nil {
+				return fmt.Errorf("deactivating users: %w", err)
+			}
+			r.usersChanged = r.usersChanged || len(us) > 0
+			r.counts.Writes += int64(len(us))
+		case record.KindGroup:
+			for _, id := range userIDs {
+				g, err := tx.GroupGet(ctx, id)
+				if err != nil {
+					return fmt.Errorf("reading group %d: %w", id, err)
+				}
+				g.Active, g.DeactivatedAt, g.DeactivatedReason = false, now, reasons[id]
+				if err := tx.GroupUpdateMany(ctx, []store.Group{*g}); err != nil {
+					return fmt.Errorf("deactivating group %d: %w", id, err)
+				}
+				r.counts.Writes++
+			}
+		}
+		if err := tx.LinkUpsertMany(ctx, newLinks); err != nil {
+			return fmt.Errorf("writing links: %w", err)
+		}
+		if err := tx.AuditInsertMany(ctx, audits); err != nil {
+			return fmt.Errorf("writing audit events: %w", err)
+		}
+		r.counts.Writes += int64(len(newLinks) + len(audits))
+	}
+	return nil
+}

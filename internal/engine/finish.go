@@ -1,0 +1,302 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/record"
+	"github.com/integrator-oss/integrator/internal/store"
+)
+
+const finishBatch = 500
+
+// finish runs a complete fetch's end phase: membership sweep and
+// re-scoping, the threshold check, deactivations, managers, and the cursor
+// with the run record in the last transaction.
+func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Result, error) {
+	integ := r.p.Integration.ID
+	if r.full {
+		err := r.tx(ctx, func(tx store.Tx) error {
+			removed, err := tx.MemberSweep(ctx, integ, r.run.ID)
+			if err != nil {
+				return fmt.Errorf("sweeping memberships: %w", err)
+			}
+			r.counts.Writes += int64(len(removed))
+			if len(removed) > 0 && r.scope.needsMembers() {
+				return tx.RescopeAdd(ctx, r.run.ID, removed)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := r.rescope(ctx); err != nil {
+		return nil, err
+	}
+
+	// Count what would be deactivated before touching anything.
+	sweep := r.full && *r.p.Settings.DeactivateWhenNotFound
+	var users, groups int64
+	err := r.tx(ctx, func(tx store.Tx) error {
+		var after int64
+		for {
+			ps, err := tx.PendingList(ctx, r.run.ID, after, finishBatch)
+			if err != nil {
+				return fmt.Errorf("reading queued deactivations: %w", err)
+			}
+			for _, p := range ps {
+				if p.Kind == record.KindUser {
+					users++
+				} else {
+					groups++
+				}
+				after = p.Seq
+			}
+			if len(ps) < finishBatch {
+				break
+			}
+		}
+		if !sweep {
+			return nil
+		}
+		for _, k := range []record.Kind{record.KindUser, record.KindGroup} {
+			n, err := countUnseen(ctx, tx, integ, k, r.run.ID)
+			if err != nil {
+				return err
+			}
+			if k == record.KindUser {
+				users += n
+			} else {
+				groups += n
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Deactivations: users}
+	count, err := r.e.store.EntityCount(ctx, integ, record.KindUser)
+	if err != nil {
+		return nil, fmt.Errorf("counting active users: %w", err)
+	}
+	if r.dry != nil {
+		if count, err = r.dry.EntityCount(ctx, integ, record.KindUser); err != nil {
+			return nil, fmt.Errorf("counting active users: %w", err)
+		}
+	}
+	res.ActiveBase = count.Active
+	if over := r.overThreshold(users, count.Active); over != "" && !r.p.AllowMassDeactivation {
+		res.Held = true
+		r.notes = append(r.notes, over)
+		return r.close(ctx, res, store.RunHeld, "")
+	}
+
+	if err := r.applyPending(ctx); err != nil {
+		return nil, err
+	}
+	if sweep {
+		for _, k := range []record.Kind{record.KindUser, record.KindGroup} {
+			if err := r.sweepUnseen(ctx, k); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if r.usersChanged {
+		err := r.tx(ctx, func(tx store.Tx) error {
+			n, err := tx.UserManagersResolve(ctx, integ)
+			r.counts.Writes += int64(n)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("resolving managers: %w", err)
+		}
+	}
+	return r.close(ctx, res, store.RunSucceeded, fres.Cursor)
+}
+
+// overThreshold explains in words why n deactivations out of active users
+// cross the threshold, or returns "".
+func (r *runner) overThreshold(n, active int64) string {
+	t := r.p.Settings.Threshold
+	if n == 0 {
+		return ""
+	}
+	pct := 100.0
+	if active > 0 {
+		pct = float64(n) * 100 / float64(active)
+	}
+	var why []string
+	if t.MaxCount >= 0 && n > int64(t.MaxCount) {
+		why = append(why, fmt.Sprintf("more than %d users", t.MaxCount))
+	}
+	if t.MaxPercent >= 0 && pct > t.MaxPercent {
+		why = append(why, fmt.Sprintf("more than %g%% of the %d active users", t.MaxPercent, active))
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("held: this run would deactivate %d users (%.1f%% of %d active), %s. Nothing was deactivated and the cursor was not moved. "+
+		"If this is expected, confirm with: integrator sync %s --allow-mass-deactivation",
+		n, pct, active, strings.Join(why, " and "), r.p.Integration.Name)
+}
+
+// close writes the cursor (for a succeeded run), clears the run's scratch
+// and closes the run record, in one transaction.
+func (r *runner) close(ctx context.Context, res *Result, status, cursor string) (*Result, error) {
+	now := r.e.now()
+	err := r.tx(ctx, func(tx store.Tx) error {
+		if status == store.RunSucceeded {
+			err := tx.CursorSet(ctx, &store.CursorSetParams{
+				IntegrationID: r.p.Integration.ID, Value: cursor, RunID: r.run.ID, Full: r.full, At: now,
+			})
+			if err != nil {
+				return fmt.Errorf("committing cursor: %w", err)
+			}
+		}
+		if err := tx.RunScratchClear(ctx, r.run.ID); err != nil {
+			return fmt.Errorf("clearing run scratch: %w", err)
+		}
+		return tx.RunFinish(ctx, &store.RunFinishParams{
+			ID: r.run.ID, Status: status, Full: r.full, Counts: r.counts,
+			Notes: strings.Join(r.notes, "\n"), At: now,
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.run.Status, r.run.Full, r.run.Counts, r.run.FinishedAt = status, r.full, r.counts, now
+	r.run.Notes = strings.Join(r.notes, "\n")
+	res.Run = r.run
+	if r.plan != nil {
+		res.Plan = *r.plan
+	}
+	r.report(ctx, "done")
+	r.e.logger.Info("run finished", "integration", r.p.Integration.Name, "run", r.run.ID, "status", status,
+		"created", r.counts.Created, "updated", r.counts.Updated, "deactivated", r.counts.Deactivated,
+		"reactivated", r.counts.Reactivated, "unchanged", r.counts.Unchanged, "failed", r.counts.Failed)
+	return res, nil
+}
+
+func countUnseen(ctx context.Context, tx store.Tx, integ int64, k record.Kind, run int64) (int64, error) {
+	var n, after int64
+	for {
+		ls, err := tx.LinkListUnseen(ctx, &store.LinkListUnseenParams{IntegrationID: integ, Kind: k, RunID: run, AfterID: after, Limit: finishBatch})
+		if err != nil {
+			return 0, fmt.Errorf("listing %ss not seen: %w", k, err)
+		}
+		n += int64(len(ls))
+		if len(ls) < finishBatch {
+			return n, nil
+		}
+		after = ls[len(ls)-1].ID
+	}
+}
+
+// rescope re-evaluates users whose group membership changed but whom this
+// run did not fetch, from what their links keep.
+func (r *runner) rescope(ctx context.Context) error {
+	after := ""
+	for {
+		done := false
+		err := r.tx(ctx, func(tx store.Tx) error {
+			ids, err := tx.RescopeList(ctx, r.run.ID, after, finishBatch)
+			if err != nil {
+				return fmt.Errorf("reading users to re-scope: %w", err)
+			}
+			if len(ids) < finishBatch {
+				done = true
+			}
+			if len(ids) == 0 {
+				return nil
+			}
+			after = ids[len(ids)-1]
+			links, err := tx.LinkGetMany(ctx, &store.LinkGetManyParams{IntegrationID: r.p.Integration.ID, Kind: record.KindUser, ExternalIDs: ids})
+			if err != nil {
+				return fmt.Errorf("reading links to re-scope: %w", err)
+			}
+			recs := make([]record.Record, 0, len(links))
+			for _, l := range links {
+				d, err := decodeLinkData(l.Data)
+				if err != nil {
+					return fmt.Errorf("user %s: %w", l.ExternalID, err)
+				}
+				recs = append(recs, record.Record{Kind: record.KindUser, ID: l.ExternalID, State: stateOf(d.State), Reason: d.Reason, Attrs: d.Attrs})
+			}
+			return r.applyUsers(ctx, tx, recs, true)
+		})
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// applyPending applies the queued deactivations, a batch per transaction.
+func (r *runner) applyPending(ctx context.Context) error {
+	var after int64
+	for {
+		n := 0
+		err := r.tx(ctx, func(tx store.Tx) error {
+			ps, err := tx.PendingList(ctx, r.run.ID, after, finishBatch)
+			if err != nil {
+				return fmt.Errorf("reading queued deactivations: %w", err)
+			}
+			n = len(ps)
+			if n == 0 {
+				return nil
+			}
+			after = ps[n-1].Seq
+			return r.deactivate(ctx, tx, ps)
+		})
+		if err != nil {
+			return err
+		}
+		if n < finishBatch {
+			return nil
+		}
+	}
+}
+
+// sweepUnseen deactivates the entities of links a full run did not see.
+func (r *runner) sweepUnseen(ctx context.Context, k record.Kind) error {
+	var after int64
+	for {
+		n := 0
+		err := r.tx(ctx, func(tx store.Tx) error {
+			ls, err := tx.LinkListUnseen(ctx, &store.LinkListUnseenParams{
+				IntegrationID: r.p.Integration.ID, Kind: k, RunID: r.run.ID, AfterID: after, Limit: finishBatch,
+			})
+			if err != nil {
+				return fmt.Errorf("listing %ss not seen: %w", k, err)
+			}
+			n = len(ls)
+			if n == 0 {
+				return nil
+			}
+			after = ls[n-1].ID
+			ps := make([]store.Pending, 0, n)
+			for _, l := range ls {
+				d, err := decodeLinkData(l.Data)
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", k, l.ExternalID, err)
+				}
+				d.State, d.Reason = record.Removed.String(), "not returned by a full run"
+				ps = append(ps, store.Pending{Kind: k, ExternalID: l.ExternalID, Record: d.encode(),
+					Reason: "not found at source: a full run no longer returned it"})
+			}
+			return r.deactivate(ctx, tx, ps)
+		})
+		if err != nil {
+			return err
+		}
+		if n < finishBatch {
+			return nil
+		}
+	}
+}

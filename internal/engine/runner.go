@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/record"
+	"github.com/integrator-oss/integrator/internal/store"
+)
+
+// runner is the state of one run. It is the connector's sink.
+type runner struct {
+	e     *Engine
+	p     RunParams
+	dry   store.Tx // the dry run's single transaction, or nil
+	run   store.Run
+	scope *scoper
+	// sites caches site IDs by name for the run.
+	sites  map[string]int64
+	counts store.Counts
+	full   bool
+	notes  []string
+	// plan collects a dry run's changes.
+	plan     *[]PlanItem
+	progress connector.Progress
+	// flushErr keeps an error from a page so Fetch's own error cannot hide it.
+	flushErr     error
+	lastProgress time.Time
+	// usersChanged is set when any user was written, so managers need
+	// resolving at the end.
+	usersChanged bool
+}
+
+var _ connector.Sink = (*runner)(nil)
+
+// tx runs fn in a transaction of its own, or in the dry run's.
+func (r *runner) tx(ctx context.Context, fn func(store.Tx) error) error {
+	if r.dry != nil {
+		return fn(r.dry)
+	}
+	return r.e.store.Tx(ctx, fn)
+}
+
+// Page applies one page of records in one transaction.
+func (r *runner) Page(ctx context.Context, recs []record.Record) error {
+	r.counts.Fetched += int64(len(recs))
+	// Split by kind, keeping order within a kind; a connector normally
+	// sends one kind per page.
+	var groups, users []record.Record
+	for _, rec := range recs {
+		switch rec.Kind {
+		case record.KindGroup:
+			groups = append(groups, rec)
+		case record.KindUser:
+			users = append(users, rec)
+		default:
+			r.counts.Failed++
+		}
+	}
+	err := r.tx(ctx, func(tx store.Tx) error {
+		if len(groups) > 0 {
+			if err := r.applyGroups(ctx, tx, groups); err != nil {
+				return err
+			}
+		}
+		if len(users) > 0 {
+			if err := r.applyUsers(ctx, tx, users, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		err = fmt.Errorf("applying page: %w", err)
+		r.flushErr = err
+		return err
+	}
+	r.report(ctx, "fetching")
+	return nil
+}
+
+// Progress records the connector's own progress.
+func (r *runner) Progress(p connector.Progress) { r.progress = p }
+
+func (r *runner) report(ctx context.Context, phase string) {
+	if r.p.Progress != nil {
+		r.p.Progress(Progress{Counts: r.counts, Requests: r.progress.Requests, Waiting: r.progress.Waiting, Phase: phase})
+	}
+	if r.dry != nil || time.Since(r.lastProgress) < 2*time.Second {
+		return
+	}
+	r.lastProgress = time.Now()
+	err := r.e.store.Tx(ctx, func(tx store.Tx) error { return tx.RunProgress(ctx, r.run.ID, r.counts) })
+	if err != nil {
+		r.e.logger.Debug("recording run progress", "run", r.run.ID, "err", err)
+	}
+}
+
+// siteID returns the ID of a site of the integration's client, creating it
+// when missing.
+func (r *runner) siteID(ctx context.Context, tx store.Tx, name string) (int64, error) {
+	if id, ok := r.sites[name]; ok {
+		return id, nil
+	}
+	s, err := tx.SiteEnsure(ctx, r.p.Settings.Client, name)
+	if err != nil {
+		return 0, fmt.Errorf("ensuring site %q: %w", name, err)
+	}
+	if r.dry == nil {
+		// A dry run's sites vanish with its transaction; a real run's stay.
+		r.sites[name] = s.ID
+	}
+	return s.ID, nil
+}
+
+// audit builds an audit event of this run.
+func (r *runner) audit(kind record.Kind, entityID int64, action, reason string, changes []byte) store.AuditEvent {
+	return store.AuditEvent{
+		At: r.e.now(), RunID: r.run.ID, IntegrationID: r.p.Integration.ID,
+		Kind: kind, EntityID: entityID, Action: action, Reason: reason, Changes: changes,
+	}
+}
+
+// planned records a dry run's change.
+func (r *runner) planned(kind record.Kind, extID string, entityID int64, action, name, reason string) {
+	if r.plan == nil || len(*r.plan) >= r.p.PlanLimit {
+		return
+	}
+	*r.plan = append(*r.plan, PlanItem{Kind: kind, ExternalID: extID, EntityID: entityID, Action: action, Name: name, Reason: reason})
+}

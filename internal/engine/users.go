@@ -1,0 +1,445 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/integrator-oss/integrator/internal/record"
+	"github.com/integrator-oss/integrator/internal/store"
+)
+
+// userWork is one user record on its way through scope, match and diff.
+type userWork struct {
+	rec   record.Record
+	link  *store.Link
+	data  linkData
+	place placement
+	fp    string
+}
+
+// applyUsers scopes, matches, diffs and applies one page of user records.
+// fromLinks marks records rebuilt from link data for re-scoping: they were
+// not fetched in this run, so they are not marked seen.
+func (r *runner) applyUsers(ctx context.Context, tx store.Tx, recs []record.Record, fromLinks bool) error {
+	recs = lastOfEach(recs)
+	ids := make([]string, len(recs))
+	for i, rec := range recs {
+		ids[i] = rec.ID
+	}
+	integ := r.p.Integration.ID
+	links, err := tx.LinkGetMany(ctx, &store.LinkGetManyParams{IntegrationID: integ, Kind: record.KindUser, ExternalIDs: ids})
+	if err != nil {
+		return fmt.Errorf("reading user links: %w", err)
+	}
+	byID := make(map[string]*store.Link, len(links))
+	for i := range links {
+		byID[links[i].ExternalID] = &links[i]
+	}
+	if !fromLinks {
+		if err := tx.SeenMark(ctx, &store.SeenMarkParams{RunID: r.run.ID, Kind: record.KindUser, ExternalIDs: ids}); err != nil {
+			return fmt.Errorf("marking users seen: %w", err)
+		}
+	}
+	var groupsOf map[string][]string
+	if r.scope.needsMembers() {
+		if err := r.scope.resolve(ctx, tx, integ); err != nil {
+			return err
+		}
+		if groupsOf, err = tx.MemberGroupsOf(ctx, integ, ids); err != nil {
+			return fmt.Errorf("reading memberships: %w", err)
+		}
+	}
+
+	b := &userBatch{}
+	var toMatch []*userWork
+	var existing []*userWork
+	for _, rec := range recs {
+		w := &userWork{rec: rec, link: byID[rec.ID]}
+		var old linkData
+		if w.link != nil {
+			if old, err = decodeLinkData(w.link.Data); err != nil {
+				return fmt.Errorf("user %s: %w", rec.ID, err)
+			}
+		}
+		w.data = merge(old, rec)
+		w.place = r.scope.place(groupsOf[rec.ID])
+		w.data.InScope, w.data.Site, w.data.Role = w.place.InScope, w.place.Site, w.place.Role
+		w.fp = w.data.fingerprint()
+		if w.link != nil && w.link.Fingerprint == w.fp {
+			r.counts.Unchanged++
+			continue
+		}
+		active := w.link != nil && w.link.EntityID != 0 && w.link.EntityActive
+		switch {
+		case rec.State != record.Present || !w.place.InScope:
+			reason := leaveReason(rec, w.place)
+			if active {
+				b.pending = append(b.pending, store.Pending{Kind: record.KindUser, ExternalID: rec.ID, Record: w.data.encode(), Reason: reason})
+				continue
+			}
+			if w.link == nil && rec.State == record.Removed {
+				// Removal of something never seen: nothing to keep.
+				r.counts.Unchanged++
+				continue
+			}
+			status := store.LinkOutOfScope
+			if rec.State == record.Removed {
+				status = store.LinkRemoved
+			}
+			r.counts.OutOfScope++
+			b.links = append(b.links, r.linkOf(w, linkEntity(w.link), status, linkMatchedBy(w.link), reason))
+		case w.link != nil && w.link.EntityID != 0:
+			existing = append(existing, w)
+		default:
+			toMatch = append(toMatch, w)
+		}
+	}
+	if err := r.diffExisting(ctx, tx, existing, b); err != nil {
+		return err
+	}
+	if err := r.matchNew(ctx, tx, toMatch, b); err != nil {
+		return err
+	}
+	return r.writeUsers(ctx, tx, b)
+}
+
+// userBatch collects one page's writes.
+type userBatch struct {
+	inserts  []store.User
+	insertW  []*userWork // parallel to inserts
+	updates  []store.User
+	links    []store.Link
+	audits   []store.AuditEvent
+	pending  []store.Pending
+}
+
+// diffExisting updates or reactivates users that already have an entity.
+func (r *runner) diffExisting(ctx context.Context, tx store.Tx, ws []*userWork, b *userBatch) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ws))
+	for i, w := range ws {
+		ids[i] = w.link.EntityID
+	}
+	users, err := tx.UserGetMany(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("reading users: %w", err)
+	}
+	byID := make(map[int64]store.User, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	for _, w := range ws {
+		old, ok := byID[w.link.EntityID]
+		if !ok {
+			// The entity was deleted behind the link's back: treat as new.
+			if err := r.matchNew(ctx, tx, []*userWork{w}, b); err != nil {
+				return err
+			}
+			continue
+		}
+		siteID, err := r.siteID(ctx, tx, w.place.Site)
+		if err != nil {
+			return err
+		}
+		nu := userFrom(w.data, siteID, w.place.Role)
+		nu.ID, nu.CreatedAt, nu.ManagerID = old.ID, old.CreatedAt, old.ManagerID
+		changes := userChanges(old, nu)
+		switch {
+		case !old.Active:
+			b.updates = append(b.updates, nu)
+			b.audits = append(b.audits, r.audit(record.KindUser, old.ID, store.ActionReactivated, "present and in scope at source again; "+w.place.Why, changes))
+			r.counts.Reactivated++
+			r.planned(record.KindUser, w.rec.ID, old.ID, store.ActionReactivated, nu.DisplayName, w.place.Why)
+		case changes != nil:
+			b.updates = append(b.updates, nu)
+			b.audits = append(b.audits, r.audit(record.KindUser, old.ID, store.ActionUpdated, "changed at source", changes))
+			r.counts.Updated++
+			r.planned(record.KindUser, w.rec.ID, old.ID, store.ActionUpdated, nu.DisplayName, string(changes))
+		default:
+			r.counts.Unchanged++
+		}
+		b.links = append(b.links, r.linkOf(w, old.ID, store.LinkLinked, w.link.MatchedBy, w.place.Why))
+	}
+	return nil
+}
+
+// matchNew finds an existing platform user for each in-scope record that
+// has no entity yet, rule by rule in the configured order, and creates a
+// user for those that match none. A record matching several users, or a
+// user already linked to another object of this integration, is a
+// conflict: nothing is created or merged, and the link says why.
+func (r *runner) matchNew(ctx context.Context, tx store.Tx, ws []*userWork, b *userBatch) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	type result struct {
+		userID int64
+		rule   string
+		why    string
+	}
+	found := make([]result, len(ws))
+	claimed := map[int64]bool{}
+	for _, rule := range r.p.Settings.Matching {
+		attr := matchAttr(rule)
+		var values []string
+		for i, w := range ws {
+			if found[i].rule == "" && w.data.Attrs[attr] != "" {
+				values = append(values, strings.ToLower(w.data.Attrs[attr]))
+			}
+		}
+		if len(values) == 0 {
+			continue
+		}
+		hits, err := tx.UserFind(ctx, &store.UserFindParams{Key: rule, Values: values})
+		if err != nil {
+			return fmt.Errorf("matching users by %s: %w", rule, err)
+		}
+		if len(hits) == 0 {
+			continue
+		}
+		for i, w := range ws {
+			if found[i].rule != "" {
+				continue
+			}
+			cands := hits[strings.ToLower(w.data.Attrs[attr])]
+			switch {
+			case len(cands) == 0:
+				continue
+			case len(cands) > 1:
+				found[i] = result{rule: "conflict", why: fmt.Sprintf("%s %q matches %d platform users; link one by hand", rule, w.data.Attrs[attr], len(cands))}
+			case claimed[cands[0]]:
+				found[i] = result{rule: "conflict", why: fmt.Sprintf("%s %q matches platform user %d, which another record of this run also matched", rule, w.data.Attrs[attr], cands[0])}
+			default:
+				other, err := r.linkedElsewhere(ctx, tx, cands[0], w.rec.ID)
+				if err != nil {
+					return err
+				}
+				if other != "" {
+					found[i] = result{rule: "conflict", why: fmt.Sprintf("%s %q matches platform user %d, already linked to source object %s of this integration", rule, w.data.Attrs[attr], cands[0], other)}
+					continue
+				}
+				claimed[cands[0]] = true
+				found[i] = result{userID: cands[0], rule: rule, why: "matched by " + rule}
+			}
+		}
+	}
+	var matchedIDs []int64
+	for _, f := range found {
+		if f.userID != 0 {
+			matchedIDs = append(matchedIDs, f.userID)
+		}
+	}
+	matched := map[int64]store.User{}
+	if len(matchedIDs) > 0 {
+		us, err := tx.UserGetMany(ctx, matchedIDs)
+		if err != nil {
+			return fmt.Errorf("reading matched users: %w", err)
+		}
+		for _, u := range us {
+			matched[u.ID] = u
+		}
+	}
+	for i, w := range ws {
+		f := found[i]
+		if f.rule == "conflict" {
+			r.counts.Failed++
+			b.links = append(b.links, r.linkOf(w, 0, store.LinkConflict, "", f.why))
+			r.planned(record.KindUser, w.rec.ID, 0, "conflict", w.data.Attrs[record.AttrDisplayName], f.why)
+			continue
+		}
+		siteID, err := r.siteID(ctx, tx, w.place.Site)
+		if err != nil {
+			return err
+		}
+		nu := userFrom(w.data, siteID, w.place.Role)
+		if old, ok := matched[f.userID]; ok {
+			nu.ID, nu.CreatedAt, nu.ManagerID = old.ID, old.CreatedAt, old.ManagerID
+			b.updates = append(b.updates, nu)
+			b.audits = append(b.audits, r.audit(record.KindUser, old.ID, store.ActionLinked, f.why+"; "+w.place.Why, userChanges(old, nu)))
+			b.links = append(b.links, r.linkOf(w, old.ID, store.LinkLinked, f.rule, w.place.Why))
+			r.counts.Updated++
+			r.planned(record.KindUser, w.rec.ID, old.ID, store.ActionLinked, nu.DisplayName, f.why)
+			continue
+		}
+		b.inserts = append(b.inserts, nu)
+		b.insertW = append(b.insertW, w)
+		r.counts.Created++
+		r.planned(record.KindUser, w.rec.ID, 0, store.ActionCreated, nu.DisplayName, w.place.Why)
+	}
+	return nil
+}
+
+// linkedElsewhere returns the external ID of another object of this
+// integration already linked to the user, or "".
+func (r *runner) linkedElsewhere(ctx context.Context, tx store.Tx, userID int64, extID string) (string, error) {
+	links, err := tx.LinkListByEntity(ctx, record.KindUser, userID)
+	if err != nil {
+		return "", fmt.Errorf("reading links of user %d: %w", userID, err)
+	}
+	for _, l := range links {
+		if l.IntegrationID == r.p.Integration.ID && l.ExternalID != extID {
+			return l.ExternalID, nil
+		}
+	}
+	return "", nil
+}
+
+// writeUsers writes a page's batch: inserts first (to learn their IDs),
+// then updates, links, audit events and queued deactivations.
+func (r *runner) writeUsers(ctx context.Context, tx store.Tx, b *userBatch) error {
+	if len(b.inserts) > 0 {
+		if err := tx.UserInsertMany(ctx, b.inserts); err != nil {
+			return fmt.Errorf("inserting users: %w", err)
+		}
+		for i, u := range b.inserts {
+			w := b.insertW[i]
+			b.links = append(b.links, r.linkOf(w, u.ID, store.LinkLinked, "created", w.place.Why))
+			b.audits = append(b.audits, r.audit(record.KindUser, u.ID, store.ActionCreated, w.place.Why, nil))
+		}
+	}
+	if len(b.updates) > 0 {
+		if err := tx.UserUpdateMany(ctx, b.updates); err != nil {
+			return fmt.Errorf("updating users: %w", err)
+		}
+	}
+	if len(b.inserts)+len(b.updates) > 0 {
+		r.usersChanged = true
+	}
+	if len(b.links) > 0 {
+		if err := tx.LinkUpsertMany(ctx, b.links); err != nil {
+			return fmt.Errorf("writing user links: %w", err)
+		}
+	}
+	if len(b.audits) > 0 {
+		if err := tx.AuditInsertMany(ctx, b.audits); err != nil {
+			return fmt.Errorf("writing audit events: %w", err)
+		}
+	}
+	if len(b.pending) > 0 {
+		if err := tx.PendingAdd(ctx, r.run.ID, b.pending); err != nil {
+			return fmt.Errorf("queueing deactivations: %w", err)
+		}
+	}
+	r.counts.Writes += int64(len(b.inserts) + len(b.updates) + len(b.links) + len(b.audits))
+	return nil
+}
+
+// linkOf builds the link row for a user work item.
+func (r *runner) linkOf(w *userWork, entityID int64, status, matchedBy, reason string) store.Link {
+	return store.Link{
+		IntegrationID: r.p.Integration.ID, Kind: w.rec.Kind, ExternalID: w.rec.ID,
+		EntityID: entityID, Status: status, MatchedBy: matchedBy, Fingerprint: w.fp,
+		Data: w.data.encode(), Reason: reason, LastRunID: r.run.ID,
+	}
+}
+
+func linkEntity(l *store.Link) int64 {
+	if l == nil {
+		return 0
+	}
+	return l.EntityID
+}
+
+func linkMatchedBy(l *store.Link) string {
+	if l == nil {
+		return ""
+	}
+	return l.MatchedBy
+}
+
+// leaveReason says in words why a record takes its user out of the platform.
+func leaveReason(rec record.Record, p placement) string {
+	switch rec.State {
+	case record.Removed:
+		return "removed at source (" + cmpOr(rec.Reason, "deleted") + ")"
+	case record.Disabled:
+		return "disabled at source (" + cmpOr(rec.Reason, "disabled") + ")"
+	}
+	return "out of scope: " + p.Why
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// lastOfEach keeps the last record of each ID, in first-seen order: a
+// source may replay an object within a page, and the last is the latest.
+func lastOfEach(recs []record.Record) []record.Record {
+	idx := make(map[string]int, len(recs))
+	out := recs[:0:0]
+	for _, rec := range recs {
+		if i, ok := idx[rec.ID]; ok {
+			out[i] = rec
+			continue
+		}
+		idx[rec.ID] = len(out)
+		out = append(out, rec)
+	}
+	return out
+}
+
+func matchAttr(rule string) string {
+	switch rule {
+	case store.KeyImmutableID:
+		return record.AttrImmutableID
+	case store.KeyUPN:
+		return record.AttrUPN
+	case store.KeyEmail:
+		return record.AttrEmail
+	case store.KeyEmployeeID:
+		return record.AttrEmployeeID
+	}
+	return rule
+}
+
+// userFrom builds the platform user a source record describes.
+func userFrom(d linkData, siteID int64, role string) store.User {
+	a := d.Attrs
+	name := a[record.AttrDisplayName]
+	if name == "" {
+		name = strings.TrimSpace(a[record.AttrGivenName] + " " + a[record.AttrSurname])
+	}
+	return store.User{
+		SiteID: siteID, Role: role, Active: true,
+		DisplayName: name, GivenName: a[record.AttrGivenName], Surname: a[record.AttrSurname],
+		UPN: a[record.AttrUPN], Email: a[record.AttrEmail], JobTitle: a[record.AttrJobTitle],
+		Department: a[record.AttrDepartment], EmployeeID: a[record.AttrEmployeeID],
+		ImmutableID: a[record.AttrImmutableID], UserType: a[record.AttrUserType],
+	}
+}
+
+// userChanges returns the changed fields as JSON {field: [old, new]}, or
+// nil when nothing an operator sees changed.
+func userChanges(old, nu store.User) []byte {
+	ch := map[string][2]any{}
+	cmp := func(name string, a, b any) {
+		if a != b {
+			ch[name] = [2]any{a, b}
+		}
+	}
+	cmp("display_name", old.DisplayName, nu.DisplayName)
+	cmp("given_name", old.GivenName, nu.GivenName)
+	cmp("surname", old.Surname, nu.Surname)
+	cmp("upn", old.UPN, nu.UPN)
+	cmp("email", old.Email, nu.Email)
+	cmp("job_title", old.JobTitle, nu.JobTitle)
+	cmp("department", old.Department, nu.Department)
+	cmp("employee_id", old.EmployeeID, nu.EmployeeID)
+	cmp("immutable_id", old.ImmutableID, nu.ImmutableID)
+	cmp("user_type", old.UserType, nu.UserType)
+	cmp("site_id", old.SiteID, nu.SiteID)
+	cmp("role", old.Role, nu.Role)
+	cmp("active", old.Active, nu.Active)
+	if len(ch) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(ch)
+	return b
+}
