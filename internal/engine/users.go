@@ -107,12 +107,12 @@ func (r *runner) applyUsers(ctx context.Context, tx store.Tx, recs []record.Reco
 
 // userBatch collects one page's writes.
 type userBatch struct {
-	inserts  []store.User
-	insertW  []*userWork // parallel to inserts
-	updates  []store.User
-	links    []store.Link
-	audits   []store.AuditEvent
-	pending  []store.Pending
+	inserts []store.User
+	insertW []*userWork // parallel to inserts
+	updates []store.User
+	links   []store.Link
+	audits  []store.AuditEvent
+	pending []store.Pending
 }
 
 // diffExisting updates or reactivates users that already have an entity.
