@@ -56,7 +56,7 @@ func (r *runner) deactivate(ctx context.Context, tx store.Tx, ps []store.Pending
 			}
 			audits = append(audits, r.audit(kind, l.EntityID, store.ActionDeactivated, p.Reason, nil))
 			userIDs = append(userIDs, l.EntityID)
-			r.counts.Deactivated++
+			r.c(kind).Deactivated++
 			r.planned(kind, p.ExternalID, l.EntityID, store.ActionDeactivated, d.Attrs[record.AttrDisplayName]+d.Attrs[record.AttrName], p.Reason)
 		}
 		reasons := make(map[int64]string, len(audits))
@@ -77,7 +77,7 @@ func (r *runner) deactivate(ctx context.Context, tx store.Tx, ps []store.Pending
 				return fmt.Errorf("deactivating users: %w", err)
 			}
 			r.usersChanged = r.usersChanged || len(us) > 0
-			r.counts.Writes += int64(len(us))
+			r.writes += int64(len(us))
 		case record.KindGroup:
 			for _, id := range userIDs {
 				g, err := tx.GroupGet(ctx, id)
@@ -88,7 +88,7 @@ func (r *runner) deactivate(ctx context.Context, tx store.Tx, ps []store.Pending
 				if err := tx.GroupUpdateMany(ctx, []store.Group{*g}); err != nil {
 					return fmt.Errorf("deactivating group %d: %w", id, err)
 				}
-				r.counts.Writes++
+				r.writes++
 			}
 		}
 		if err := tx.LinkUpsertMany(ctx, newLinks); err != nil {
@@ -97,7 +97,7 @@ func (r *runner) deactivate(ctx context.Context, tx store.Tx, ps []store.Pending
 		if err := tx.AuditInsertMany(ctx, audits); err != nil {
 			return fmt.Errorf("writing audit events: %w", err)
 		}
-		r.counts.Writes += int64(len(newLinks) + len(audits))
+		r.writes += int64(len(newLinks) + len(audits))
 	}
 	return nil
 }

@@ -49,6 +49,7 @@ type RunParams struct {
 // Progress is a running run's state, reported after each page.
 type Progress struct {
 	Counts   store.Counts
+	ByKind   map[record.Kind]store.Counts
 	Requests int
 	Waiting  time.Duration
 	Phase    string
@@ -181,7 +182,7 @@ func (r *runner) fail(ctx context.Context, cause error) (*Result, error) {
 	}
 	r.run.Status = store.RunFailed
 	r.run.Error = msg
-	r.run.Counts = r.counts
+	r.run.Counts, r.run.ByKind = r.total(), r.kinds()
 	r.run.FinishedAt = r.e.now()
 	if r.dry == nil {
 		// The run record must be closed even when ctx is done.
@@ -192,7 +193,7 @@ func (r *runner) fail(ctx context.Context, cause error) (*Result, error) {
 				return err
 			}
 			return tx.RunFinish(fctx, &store.RunFinishParams{
-				ID: r.run.ID, Status: store.RunFailed, Counts: r.counts, Error: msg,
+				ID: r.run.ID, Status: store.RunFailed, Counts: r.total(), ByKind: r.kinds(), Error: msg,
 				Notes: strings.Join(r.notes, "\n"), At: r.run.FinishedAt,
 			})
 		})

@@ -23,7 +23,7 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 			if err != nil {
 				return fmt.Errorf("sweeping memberships: %w", err)
 			}
-			r.counts.Writes += int64(len(removed))
+			r.writes += int64(len(removed))
 			if len(removed) > 0 && r.scope.needsMembers() {
 				return tx.RescopeAdd(ctx, r.run.ID, removed)
 			}
@@ -108,7 +108,7 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 	if r.usersChanged {
 		err := r.tx(ctx, func(tx store.Tx) error {
 			n, err := tx.UserManagersResolve(ctx, integ)
-			r.counts.Writes += int64(n)
+			r.writes += int64(n)
 			return err
 		})
 		if err != nil {
@@ -161,23 +161,24 @@ func (r *runner) close(ctx context.Context, res *Result, status, cursor string) 
 			return fmt.Errorf("clearing run scratch: %w", err)
 		}
 		return tx.RunFinish(ctx, &store.RunFinishParams{
-			ID: r.run.ID, Status: status, Full: r.full, Counts: r.counts,
+			ID: r.run.ID, Status: status, Full: r.full, Counts: r.total(), ByKind: r.kinds(),
 			Notes: strings.Join(r.notes, "\n"), At: now,
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	r.run.Status, r.run.Full, r.run.Counts, r.run.FinishedAt = status, r.full, r.counts, now
+	r.run.Status, r.run.Full, r.run.Counts, r.run.ByKind, r.run.FinishedAt = status, r.full, r.total(), r.kinds(), now
 	r.run.Notes = strings.Join(r.notes, "\n")
 	res.Run = r.run
 	if r.plan != nil {
 		res.Plan = *r.plan
 	}
 	r.report(ctx, "done")
+	t := r.run.Counts
 	r.e.logger.Info("run finished", "integration", r.p.Integration.Name, "run", r.run.ID, "status", status,
-		"created", r.counts.Created, "updated", r.counts.Updated, "deactivated", r.counts.Deactivated,
-		"reactivated", r.counts.Reactivated, "unchanged", r.counts.Unchanged, "failed", r.counts.Failed)
+		"created", t.Created, "updated", t.Updated, "deactivated", t.Deactivated,
+		"reactivated", t.Reactivated, "unchanged", t.Unchanged, "failed", t.Failed, "writes", t.Writes)
 	return res, nil
 }
 

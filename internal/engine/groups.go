@@ -63,7 +63,7 @@ func (r *runner) applyGroups(ctx context.Context, tx store.Tx, recs []record.Rec
 			}
 		}
 	}
-	r.counts.Writes += writes
+	r.writes += writes
 	// Group names may have changed: resolve mappings again before users.
 	r.scope.invalidate()
 	return nil
@@ -83,7 +83,7 @@ func (r *runner) applyGroup(ctx context.Context, tx store.Tx, rec record.Record,
 	d.InScope = rec.State == record.Present
 	fp := d.fingerprint()
 	if link != nil && link.Fingerprint == fp {
-		r.counts.Unchanged++
+		r.c(record.KindGroup).Unchanged++
 		return 0, nil
 	}
 	name := d.Attrs[record.AttrName]
@@ -105,11 +105,11 @@ func (r *runner) applyGroup(ctx context.Context, tx store.Tx, rec record.Record,
 			}})
 		}
 		if link == nil {
-			r.counts.Unchanged++
+			r.c(record.KindGroup).Unchanged++
 			return 0, nil
 		}
 		l.Status = store.LinkRemoved
-		r.counts.OutOfScope++
+		r.c(record.KindGroup).OutOfScope++
 	case l.EntityID == 0:
 		g := []store.Group{{Name: name, Mail: d.Attrs[record.AttrMail], Active: true}}
 		if err := tx.GroupInsertMany(ctx, g); err != nil {
@@ -117,7 +117,7 @@ func (r *runner) applyGroup(ctx context.Context, tx store.Tx, rec record.Record,
 		}
 		l.EntityID = g[0].ID
 		audits = append(audits, r.audit(record.KindGroup, g[0].ID, store.ActionCreated, "group at source", nil))
-		r.counts.Created++
+		r.c(record.KindGroup).Created++
 		writes++
 		r.planned(record.KindGroup, rec.ID, 0, store.ActionCreated, name, "group at source")
 	default:
@@ -131,12 +131,12 @@ func (r *runner) applyGroup(ctx context.Context, tx store.Tx, rec record.Record,
 		if !old.Active {
 			nu.Active = true
 			action, reason = store.ActionReactivated, "present at source again"
-			r.counts.Reactivated++
+			r.c(record.KindGroup).Reactivated++
 		} else if nu.Name == old.Name && nu.Mail == old.Mail {
-			r.counts.Unchanged++
+			r.c(record.KindGroup).Unchanged++
 			action = ""
 		} else {
-			r.counts.Updated++
+			r.c(record.KindGroup).Updated++
 		}
 		if action != "" {
 			if err := tx.GroupUpdateMany(ctx, []store.Group{nu}); err != nil {

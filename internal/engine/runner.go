@@ -18,8 +18,10 @@ type runner struct {
 	run   store.Run
 	scope *scoper
 	// sites caches site IDs by name for the run.
-	sites  map[string]int64
-	counts store.Counts
+	sites map[string]int64
+	// byKind counts outcomes per entity kind; writes counts platform rows.
+	byKind map[record.Kind]*store.Counts
+	writes int64
 	full   bool
 	notes  []string
 	// plan collects a dry run's changes.
@@ -45,18 +47,18 @@ func (r *runner) tx(ctx context.Context, fn func(store.Tx) error) error {
 
 // Page applies one page of records in one transaction.
 func (r *runner) Page(ctx context.Context, recs []record.Record) error {
-	r.counts.Fetched += int64(len(recs))
 	// Split by kind, keeping order within a kind; a connector normally
 	// sends one kind per page.
 	var groups, users []record.Record
 	for _, rec := range recs {
+		r.c(rec.Kind).Fetched++
 		switch rec.Kind {
 		case record.KindGroup:
 			groups = append(groups, rec)
 		case record.KindUser:
 			users = append(users, rec)
 		default:
-			r.counts.Failed++
+			r.c(rec.Kind).Failed++
 		}
 	}
 	err := r.tx(ctx, func(tx store.Tx) error {
@@ -86,13 +88,13 @@ func (r *runner) Progress(p connector.Progress) { r.progress = p }
 
 func (r *runner) report(ctx context.Context, phase string) {
 	if r.p.Progress != nil {
-		r.p.Progress(Progress{Counts: r.counts, Requests: r.progress.Requests, Waiting: r.progress.Waiting, Phase: phase})
+		r.p.Progress(Progress{Counts: r.total(), ByKind: r.kinds(), Requests: r.progress.Requests, Waiting: r.progress.Waiting, Phase: phase})
 	}
 	if r.dry != nil || time.Since(r.lastProgress) < 2*time.Second {
 		return
 	}
 	r.lastProgress = time.Now()
-	err := r.e.store.Tx(ctx, func(tx store.Tx) error { return tx.RunProgress(ctx, r.run.ID, r.counts) })
+	err := r.e.store.Tx(ctx, func(tx store.Tx) error { return tx.RunProgress(ctx, r.run.ID, r.total()) })
 	if err != nil {
 		r.e.logger.Debug("recording run progress", "run", r.run.ID, "err", err)
 	}
@@ -129,4 +131,36 @@ func (r *runner) planned(kind record.Kind, extID string, entityID int64, action,
 		return
 	}
 	*r.plan = append(*r.plan, PlanItem{Kind: kind, ExternalID: extID, EntityID: entityID, Action: action, Name: name, Reason: reason})
+}
+
+// c returns the counts of one kind.
+func (r *runner) c(k record.Kind) *store.Counts {
+	if r.byKind == nil {
+		r.byKind = map[record.Kind]*store.Counts{}
+	}
+	c, ok := r.byKind[k]
+	if !ok {
+		c = &store.Counts{}
+		r.byKind[k] = c
+	}
+	return c
+}
+
+// kinds returns a copy of the per-kind counts.
+func (r *runner) kinds() map[record.Kind]store.Counts {
+	out := make(map[record.Kind]store.Counts, len(r.byKind))
+	for k, c := range r.byKind {
+		out[k] = *c
+	}
+	return out
+}
+
+// total sums the counts over kinds, with the rows written.
+func (r *runner) total() store.Counts {
+	var t store.Counts
+	for _, c := range r.byKind {
+		t.Add(*c)
+	}
+	t.Writes = r.writes
+	return t
 }

@@ -68,7 +68,7 @@ func (r *runner) applyUsers(ctx context.Context, tx store.Tx, recs []record.Reco
 		w.data.InScope, w.data.Site, w.data.Role = w.place.InScope, w.place.Site, w.place.Role
 		w.fp = w.data.fingerprint()
 		if w.link != nil && w.link.Fingerprint == w.fp {
-			r.counts.Unchanged++
+			r.c(record.KindUser).Unchanged++
 			continue
 		}
 		active := w.link != nil && w.link.EntityID != 0 && w.link.EntityActive
@@ -81,14 +81,14 @@ func (r *runner) applyUsers(ctx context.Context, tx store.Tx, recs []record.Reco
 			}
 			if w.link == nil && rec.State == record.Removed {
 				// Removal of something never seen: nothing to keep.
-				r.counts.Unchanged++
+				r.c(record.KindUser).Unchanged++
 				continue
 			}
 			status := store.LinkOutOfScope
 			if rec.State == record.Removed {
 				status = store.LinkRemoved
 			}
-			r.counts.OutOfScope++
+			r.c(record.KindUser).OutOfScope++
 			b.links = append(b.links, r.linkOf(w, linkEntity(w.link), status, linkMatchedBy(w.link), reason))
 		case w.link != nil && w.link.EntityID != 0:
 			existing = append(existing, w)
@@ -152,15 +152,15 @@ func (r *runner) diffExisting(ctx context.Context, tx store.Tx, ws []*userWork, 
 		case !old.Active:
 			b.updates = append(b.updates, nu)
 			b.audits = append(b.audits, r.audit(record.KindUser, old.ID, store.ActionReactivated, "present and in scope at source again; "+w.place.Why, changes))
-			r.counts.Reactivated++
+			r.c(record.KindUser).Reactivated++
 			r.planned(record.KindUser, w.rec.ID, old.ID, store.ActionReactivated, nu.DisplayName, w.place.Why)
 		case changes != nil:
 			b.updates = append(b.updates, nu)
 			b.audits = append(b.audits, r.audit(record.KindUser, old.ID, store.ActionUpdated, "changed at source", changes))
-			r.counts.Updated++
+			r.c(record.KindUser).Updated++
 			r.planned(record.KindUser, w.rec.ID, old.ID, store.ActionUpdated, nu.DisplayName, string(changes))
 		default:
-			r.counts.Unchanged++
+			r.c(record.KindUser).Unchanged++
 		}
 		b.links = append(b.links, r.linkOf(w, old.ID, store.LinkLinked, w.link.MatchedBy, w.place.Why))
 	}
@@ -246,7 +246,7 @@ func (r *runner) matchNew(ctx context.Context, tx store.Tx, ws []*userWork, b *u
 	for i, w := range ws {
 		f := found[i]
 		if f.rule == "conflict" {
-			r.counts.Failed++
+			r.c(record.KindUser).Failed++
 			b.links = append(b.links, r.linkOf(w, 0, store.LinkConflict, "", f.why))
 			r.planned(record.KindUser, w.rec.ID, 0, "conflict", w.data.Attrs[record.AttrDisplayName], f.why)
 			continue
@@ -261,13 +261,13 @@ func (r *runner) matchNew(ctx context.Context, tx store.Tx, ws []*userWork, b *u
 			b.updates = append(b.updates, nu)
 			b.audits = append(b.audits, r.audit(record.KindUser, old.ID, store.ActionLinked, f.why+"; "+w.place.Why, userChanges(old, nu)))
 			b.links = append(b.links, r.linkOf(w, old.ID, store.LinkLinked, f.rule, w.place.Why))
-			r.counts.Updated++
+			r.c(record.KindUser).Updated++
 			r.planned(record.KindUser, w.rec.ID, old.ID, store.ActionLinked, nu.DisplayName, f.why)
 			continue
 		}
 		b.inserts = append(b.inserts, nu)
 		b.insertW = append(b.insertW, w)
-		r.counts.Created++
+		r.c(record.KindUser).Created++
 		r.planned(record.KindUser, w.rec.ID, 0, store.ActionCreated, nu.DisplayName, w.place.Why)
 	}
 	return nil
@@ -324,7 +324,7 @@ func (r *runner) writeUsers(ctx context.Context, tx store.Tx, b *userBatch) erro
 			return fmt.Errorf("queueing deactivations: %w", err)
 		}
 	}
-	r.counts.Writes += int64(len(b.inserts) + len(b.updates) + len(b.links) + len(b.audits))
+	r.writes += int64(len(b.inserts) + len(b.updates) + len(b.links) + len(b.audits))
 	return nil
 }
 

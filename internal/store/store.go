@@ -219,6 +219,8 @@ type Run struct {
 	StartedAt  time.Time
 	FinishedAt time.Time
 	Counts     Counts
+	// ByKind breaks Counts down by entity kind.
+	ByKind map[record.Kind]Counts
 	// Error is the failure in plain words, secrets redacted.
 	Error string
 	// Notes are plain-language remarks (resync, held and why, ...).
@@ -268,6 +270,7 @@ type RunFinishParams struct {
 	Status string
 	Full   bool
 	Counts Counts
+	ByKind map[record.Kind]Counts
 	Error  string
 	Notes  string
 	At     time.Time
