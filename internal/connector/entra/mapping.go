@@ -1,0 +1,171 @@
+package entra
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/integrator-oss/integrator/internal/record"
+)
+
+// Reasons recorded for removals and disables, kept in the audit trail.
+const (
+	ReasonSoftDeleted = "soft-deleted (recoverable)"
+	ReasonDeleted     = "deleted permanently"
+	ReasonDisabled    = "accountEnabled=false"
+)
+
+// userType is the @odata.type of user members and managers.
+const userType = "#microsoft.graph.user"
+
+// optString is a JSON string property that remembers whether it was present:
+// an absent property maps to an absent attribute (the engine keeps the old
+// value), null and "" map to "".
+type optString struct {
+	set bool
+	v   string
+}
+
+func (o *optString) UnmarshalJSON(b []byte) error {
+	o.set = true
+	if string(b) == "null" {
+		o.v = ""
+		return nil
+	}
+	return json.Unmarshal(b, &o.v)
+}
+
+// removal is the "@removed" annotation of a delta item.
+type removal struct {
+	Reason string `json:"reason"`
+}
+
+// reason is the audit reason of a removal.
+func (r *removal) reason() string {
+	switch r.Reason {
+	case "changed":
+		return ReasonSoftDeleted
+	case "deleted":
+		return ReasonDeleted
+	}
+	return "removed (" + r.Reason + ")"
+}
+
+// directoryRef is one entry of members@delta or manager@delta.
+type directoryRef struct {
+	Type    string   `json:"@odata.type"`
+	ID      string   `json:"id"`
+	Removed *removal `json:"@removed"`
+}
+
+func (d directoryRef) isUser() bool { return d.Type == "" || d.Type == userType }
+
+// userItem is one item of /users/delta.
+type userItem struct {
+	ID                    string         `json:"id"`
+	Removed               *removal       `json:"@removed"`
+	AccountEnabled        *bool          `json:"accountEnabled"`
+	UserPrincipalName     optString      `json:"userPrincipalName"`
+	Mail                  optString      `json:"mail"`
+	GivenName             optString      `json:"givenName"`
+	Surname               optString      `json:"surname"`
+	DisplayName           optString      `json:"displayName"`
+	JobTitle              optString      `json:"jobTitle"`
+	Department            optString      `json:"department"`
+	EmployeeID            optString      `json:"employeeId"`
+	OnPremisesImmutableID optString      `json:"onPremisesImmutableId"`
+	UserType              optString      `json:"userType"`
+	ManagerDelta          []directoryRef `json:"manager@delta"`
+}
+
+// userSelect is the $select of the users delta query.
+const userSelect = "id,accountEnabled,userPrincipalName,mail,givenName,surname,displayName,jobTitle,department,employeeId,onPremisesImmutableId,userType,manager"
+
+func (u *userItem) record() (record.Record, error) {
+	if u.ID == "" {
+		return record.Record{}, fmt.Errorf("user item without an id")
+	}
+	r := record.Record{Kind: record.KindUser, ID: u.ID}
+	if u.Removed != nil {
+		r.State, r.Reason = record.Removed, u.Removed.reason()
+		return r, nil
+	}
+	attrs := make(map[string]string, 12)
+	put := func(name string, v optString) {
+		if v.set {
+			attrs[name] = v.v
+		}
+	}
+	put(record.AttrDisplayName, u.DisplayName)
+	put(record.AttrGivenName, u.GivenName)
+	put(record.AttrSurname, u.Surname)
+	put(record.AttrUPN, u.UserPrincipalName)
+	put(record.AttrEmail, u.Mail)
+	put(record.AttrJobTitle, u.JobTitle)
+	put(record.AttrDepartment, u.Department)
+	put(record.AttrEmployeeID, u.EmployeeID)
+	put(record.AttrImmutableID, u.OnPremisesImmutableID)
+	put(record.AttrUserType, u.UserType)
+	if len(u.ManagerDelta) > 0 {
+		// The last entry that is not a removal is the current manager; a
+		// manager@delta holding only removals means the manager was unset.
+		manager := ""
+		for _, m := range u.ManagerDelta {
+			if m.Removed == nil {
+				manager = m.ID
+			}
+		}
+		attrs[record.AttrManager] = manager
+	}
+	r.Attrs = attrs
+	if u.AccountEnabled != nil && !*u.AccountEnabled {
+		r.State, r.Reason = record.Disabled, ReasonDisabled
+	}
+	return r, nil
+}
+
+// groupItem is one item of /groups/delta. A large group repeats across
+// pages, each item with a slice of members@delta.
+type groupItem struct {
+	ID           string         `json:"id"`
+	Removed      *removal       `json:"@removed"`
+	DisplayName  optString      `json:"displayName"`
+	Mail         optString      `json:"mail"`
+	MembersDelta []directoryRef `json:"members@delta"`
+}
+
+// groupSelect is the $select of the groups delta query.
+const groupSelect = "id,displayName,mail,securityEnabled,members"
+
+func (g *groupItem) record() (record.Record, error) {
+	if g.ID == "" {
+		return record.Record{}, fmt.Errorf("group item without an id")
+	}
+	r := record.Record{Kind: record.KindGroup, ID: g.ID}
+	if g.Removed != nil {
+		r.State, r.Reason = record.Removed, g.Removed.reason()
+		return r, nil
+	}
+	attrs := make(map[string]string, 2)
+	if g.DisplayName.set {
+		attrs[record.AttrName] = g.DisplayName.v
+	}
+	if g.Mail.set {
+		attrs[record.AttrMail] = g.Mail.v
+	}
+	r.Attrs = attrs
+	// Nested groups (and devices, service principals, contacts) are not
+	// expanded: only user members are carried.
+	m := &record.Members{}
+	for _, ref := range g.MembersDelta {
+		if !ref.isUser() || ref.ID == "" {
+			continue
+		}
+		if ref.Removed != nil {
+			m.Removed = append(m.Removed, ref.ID)
+		} else {
+			m.Added = append(m.Added, ref.ID)
+		}
+	}
+	r.Members = m
+	return r, nil
+}
