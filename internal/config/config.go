@@ -45,7 +45,7 @@ type Config struct {
 type LogConfig struct {
 	// Level is the lowest level logged: debug, info, warn or error.
 	// Defaults to info.
-	Level slog.Level `json:"level"`
+	Level string `json:"level"`
 	// Format is "text" or "json". Defaults to text.
 	Format string `json:"format"`
 }
@@ -54,6 +54,7 @@ type LogConfig struct {
 const (
 	DefaultStore     = "sqlite:integrator.db"
 	DefaultListen    = "127.0.0.1:8080"
+	DefaultLogLevel  = "info"
 	DefaultLogFormat = "text"
 )
 
@@ -62,6 +63,15 @@ var logLevels = map[string]slog.Level{
 	"info":  slog.LevelInfo,
 	"warn":  slog.LevelWarn,
 	"error": slog.LevelError,
+}
+
+// SlogLevel returns Level as a slog.Level; info if it is not one of the
+// four names.
+func (l LogConfig) SlogLevel() slog.Level {
+	if level, ok := logLevels[l.Level]; ok {
+		return level
+	}
+	return slog.LevelInfo
 }
 
 // Integration returns the integration with the given name.
@@ -110,6 +120,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Listen == "" {
 		c.Listen = DefaultListen
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = DefaultLogLevel
 	}
 	if c.Log.Format == "" {
 		c.Log.Format = DefaultLogFormat
@@ -217,11 +230,10 @@ func (c *collector) log(f field) LogConfig {
 	}
 	if lf, set := fields["level"]; set {
 		if s, ok := c.str(lf, "log.level"); ok {
-			level, known := logLevels[s]
-			if !known {
+			if _, known := logLevels[s]; !known {
 				c.add(lf.line(), "log.level", "invalid level %q: must be debug, info, warn or error", s)
 			}
-			l.Level = level
+			l.Level = s
 		}
 	}
 	if ff, set := fields["format"]; set {

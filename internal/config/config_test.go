@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -33,7 +34,8 @@ integrations:
 	require.Equal(t, config.DefaultStore, cfg.Store)
 	require.Equal(t, "sqlite:integrator.db", cfg.Store)
 	require.Equal(t, "127.0.0.1:8080", cfg.Listen)
-	require.Equal(t, config.LogConfig{Level: 0, Format: "text"}, cfg.Log)
+	require.Equal(t, config.LogConfig{Level: "info", Format: "text"}, cfg.Log)
+	require.Equal(t, slog.LevelInfo, cfg.Log.SlogLevel())
 	require.Len(t, cfg.Integrations, 1)
 
 	it := cfg.Integrations[0]
@@ -69,6 +71,7 @@ func TestParseEmpty(t *testing.T) {
 		require.Equal(t, config.DefaultStore, cfg.Store)
 		require.Equal(t, config.DefaultListen, cfg.Listen)
 		require.Equal(t, config.DefaultLogFormat, cfg.Log.Format)
+		require.Equal(t, config.DefaultLogLevel, cfg.Log.Level)
 		require.Empty(t, cfg.Integrations)
 	}
 }
@@ -118,7 +121,8 @@ integrations:
 `)
 	require.Equal(t, "postgres://integrator@db.internal/integrator", cfg.Store)
 	require.Equal(t, ":9090", cfg.Listen)
-	require.Equal(t, config.LogConfig{Level: -4, Format: "json"}, cfg.Log)
+	require.Equal(t, config.LogConfig{Level: "debug", Format: "json"}, cfg.Log)
+	require.Equal(t, slog.LevelDebug, cfg.Log.SlogLevel())
 
 	it, ok := cfg.Integration("contoso.entra_1")
 	require.True(t, ok)

@@ -32,7 +32,7 @@ func TestSample(t *testing.T) {
 	require.Equal(t, integration.Schedule{Cron: "30 6-18 * * 1-5"}, fabrikam.Settings.Schedule)
 	require.Equal(t, 7*24*time.Hour, fabrikam.Settings.FullSyncEvery, "merged from the x- anchor")
 	require.Equal(t, time.Hour, fabrikam.Settings.RunTimeout)
-	require.Equal(t, []record.Kind{record.KindUser, record.KindGroup, record.KindAsset}, fabrikam.Settings.Entities)
+	require.Equal(t, []record.Kind{record.KindUser}, fabrikam.Settings.Entities)
 	require.Equal(t, "fabrikam-secret", fabrikam.Connector.(*fakeEntraConfig).ClientSecret.Reveal())
 }
 
