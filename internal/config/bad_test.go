@@ -112,6 +112,9 @@ func TestBadConfigs(t *testing.T) {
 		"config_type_mismatch": {errContains: []string{
 			"8: integrations[0].config.page_size: must be an integer, not a string",
 			"9: integrations[0].config.endpoints: must be a mapping, not a list",
+			// Fields of an inline struct are the block's own.
+			"10: integrations[0].config.timeout: must be a duration, like 30s or 5m",
+			"11: integrations[0].config.retries: must be a list, not a mapping",
 		}},
 		"syntax": {errContains: []string{
 			"2: invalid YAML: did not find expected '-' indicator",

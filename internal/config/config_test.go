@@ -111,6 +111,7 @@ integrations:
       client_id: client
       client_secret: literal
       page_size: 999
+      timeout: 45s
       endpoints:
         graph: https://graph.example
       headers:
@@ -152,6 +153,7 @@ integrations:
 
 	conn := it.Connector.(*fakeEntraConfig)
 	require.Equal(t, 999, conn.PageSize)
+	require.Equal(t, 45*time.Second, conn.Timeout, "inline fields decode")
 	require.Equal(t, "https://graph.example", conn.Endpoints.Graph)
 	require.Equal(t, "header-secret", conn.Headers["x-api-key"].Reveal())
 	require.Equal(t, "http://proxy.example:3128", conn.Proxy.URL)

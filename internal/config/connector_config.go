@@ -212,7 +212,12 @@ func (c *collector) addDecodeError(msg string, target reflect.Type, byLine map[i
 				want = typeWords(t)
 			}
 		}
-		report(e, "must be %s, not %s", want, tagName(k[1]))
+		got := tagName(k[1])
+		if got == "a string" && strings.HasPrefix(want, "a duration") {
+			report(e, "must be %s", want) // a duration is a string, just not this one
+			return
+		}
+		report(e, "must be %s, not %s", want, got)
 		return
 	}
 	report(findValue(entries, ""), "%s", text)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/integrator-oss/integrator/internal/connector"
 	"github.com/integrator-oss/integrator/internal/record"
@@ -24,6 +25,14 @@ type fakeEntraConfig struct {
 	} `yaml:"endpoints" json:"endpoints"`
 	Headers map[string]secret.String `yaml:"headers" json:"headers"`
 	Proxy   *fakeProxy               `yaml:"proxy" json:"proxy"`
+	// Shared settings sit next to the connector's own, as a shared HTTP
+	// client config does.
+	fakeShared `yaml:",inline"`
+}
+
+type fakeShared struct {
+	Timeout time.Duration `yaml:"timeout" json:"timeout"`
+	Retries []int         `yaml:"retries" json:"retries"`
 }
 
 type fakeProxy struct {
