@@ -17,24 +17,15 @@ const finishBatch = 500
 // with the run record in the last transaction.
 func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Result, error) {
 	integ := r.p.Integration.ID
-	if r.full {
-		err := r.tx(ctx, func(tx store.Tx) error {
-			removed, err := tx.MemberSweep(ctx, integ, r.run.ID)
-			if err != nil {
-				return fmt.Errorf("sweeping memberships: %w", err)
-			}
-			r.writes += int64(len(removed))
-			if len(removed) > 0 && r.scope.needsMembers() {
-				return tx.RescopeAdd(ctx, r.run.ID, removed)
-			}
-			return nil
-		})
-		if err != nil {
+	if !r.full {
+		// A full run fetched every user still at the source, each scoped
+		// with the memberships as they are now; the queued users it did not
+		// fetch have vanished and are the sweep's to judge (or to leave
+		// alone, when deactivate-when-not-found is off). Only a delta run
+		// needs to re-scope.
+		if err := r.rescope(ctx); err != nil {
 			return nil, err
 		}
-	}
-	if err := r.rescope(ctx); err != nil {
-		return nil, err
 	}
 
 	// Count what would be deactivated before touching anything.
@@ -97,6 +88,19 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 
 	if err := r.applyPending(ctx); err != nil {
 		return nil, err
+	}
+	if r.full {
+		// Memberships a full run did not see are gone at the source. They
+		// are dropped only past the threshold check, so a held run leaves
+		// the directory exactly as it was.
+		err := r.tx(ctx, func(tx store.Tx) error {
+			removed, err := tx.MemberSweep(ctx, integ, r.run.ID)
+			r.writes += int64(len(removed))
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sweeping memberships: %w", err)
+		}
 	}
 	if sweep {
 		for _, k := range []record.Kind{record.KindUser, record.KindGroup} {

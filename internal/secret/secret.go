@@ -11,22 +11,34 @@ import (
 // Redacted is what a secret shows instead of its value.
 const Redacted = "<secret>"
 
-// String is a secret value.
-type String struct{ v string }
+// String is a secret value. The value sits behind a pointer so that even
+// fmt verbs that bypass String (%s on a struct holding one, %d, %x) print
+// an address, never the value.
+type String struct{ v *string }
 
 // New wraps a plain value.
-func New(v string) String { return String{v: v} }
+func New(v string) String {
+	if v == "" {
+		return String{}
+	}
+	return String{v: &v}
+}
 
 // Reveal returns the plain value. Call it only where the value is sent to
 // the system it belongs to.
-func (s String) Reveal() string { return s.v }
+func (s String) Reveal() string {
+	if s.v == nil {
+		return ""
+	}
+	return *s.v
+}
 
 // IsZero reports whether the secret is empty.
-func (s String) IsZero() bool { return s.v == "" }
+func (s String) IsZero() bool { return s.v == nil }
 
 // String returns the placeholder, never the value.
 func (s String) String() string {
-	if s.v == "" {
+	if s.v == nil {
 		return ""
 	}
 	return Redacted
@@ -46,6 +58,6 @@ func (s String) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // UnmarshalText reads a plain value (config files, API requests).
 func (s *String) UnmarshalText(b []byte) error {
-	s.v = string(b)
+	*s = New(string(b))
 	return nil
 }

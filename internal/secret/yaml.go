@@ -25,14 +25,14 @@ func (s *String) UnmarshalYAML(n *yaml.Node) error {
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		s.v = n.Value
+		*s = New(n.Value)
 		return nil
 	case yaml.MappingNode:
 		v, err := fromReference(n)
 		if err != nil {
 			return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, err)}}
 		}
-		s.v = v
+		*s = New(v)
 		return nil
 	default:
 		return &yaml.TypeError{Errors: []string{fmt.Sprintf(

@@ -1,0 +1,15 @@
+// Package all is the registry of every connector type. It is the one place
+// that names them; whoever opens connectors is handed this map.
+package all
+
+import (
+	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/connector/entra"
+)
+
+// Registry returns the map of connector types by name.
+func Registry() connector.Registry {
+	return connector.Registry{
+		"entra": entra.Type(),
+	}
+}
