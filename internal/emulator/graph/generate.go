@@ -1,0 +1,176 @@
+package graph
+
+import (
+	"encoding/base64"
+	"fmt"
+	mrand "math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var baseGroupNames = []string{
+	"Sales", "Support", "Engineering", "Marketing", "Finance", "Human Resources",
+	"Legal", "Operations", "IT", "Research", "Procurement", "Facilities",
+}
+
+var givenNames = []string{
+	"Ana", "Ben", "Chloe", "Daniel", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas",
+	"Kira", "Liam", "Maya", "Noah", "Olivia", "Pablo", "Quinn", "Rosa", "Samir", "Tara",
+	"Umar", "Vera", "Wei", "Ximena", "Yusuf", "Zoe", "Aiko", "Bruno", "Carmen", "Dmitri",
+	"Emma", "Felix", "Greta", "Hana", "Ivan", "Julia", "Kofi", "Lena", "Marco", "Nadia",
+	"Omar", "Priya", "Rafael", "Sofia", "Tomas", "Uma", "Viktor", "Wanda", "Yara", "Zain",
+}
+
+var surnames = []string{
+	"Ruiz", "Okafor", "Schmidt", "Nguyen", "Kowalski", "Haddad", "Larsen", "Moreau", "Silva", "Tanaka",
+	"Bauer", "Costa", "Dubois", "Eriksson", "Fischer", "Garcia", "Hansen", "Ibrahim", "Jensen", "Kim",
+	"Lopez", "Meyer", "Novak", "Olsen", "Petrov", "Quispe", "Rossi", "Sato", "Torres", "Ueda",
+	"Varga", "Weber", "Xu", "Yilmaz", "Zhang", "Abara", "Brennan", "Castillo", "Demir", "Evans",
+	"Fontaine", "Gupta", "Horvat", "Iyer", "Jovanovic", "Khan", "Lindqvist", "Mendes", "Nakamura", "Oliveira",
+}
+
+var jobTitles = []string{
+	"Account Executive", "Support Engineer", "Software Engineer", "Marketing Manager", "Accountant",
+	"HR Partner", "Counsel", "Operations Analyst", "Systems Administrator", "Research Scientist",
+	"Buyer", "Facilities Coordinator", "Team Lead", "Director", "Intern",
+}
+
+var guestDomains = []string{"fabrikam.com", "northwind.com", "adatum.com", "litware.com"}
+
+// generatedEpoch is the creation time of the first generated object; later
+// objects are spread after it, so generated tenants are deterministic.
+var generatedEpoch = time.Date(2021, 3, 1, 8, 0, 0, 0, time.UTC).Unix()
+
+// Generate replaces the tenant with a deterministic one of the given size:
+// users spread over the groups (every user in one group, about one in ten
+// in a second), about 3% disabled, about 2% guests, a management tree with
+// a fan-out of eight, about 80% of members synced from on-premises (an
+// immutable ID). Groups are named "Sales", "Support", ... and then
+// "Group 0013" and so on; every fifth group is a Microsoft 365 group with
+// mail. Tokens issued before Generate get 410 afterwards.
+func (e *Emulator) Generate(users, groups int, seed int64) {
+	rng := mrand.New(mrand.NewPCG(uint64(seed), uint64(seed)^0x5eed5eed5eed5eed))
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.epoch = randomUint64()
+	e.seq = 0
+	e.changes = make([]uint32, 0, users+groups+users*11/10)
+	e.users = make([]userRec, 0, users)
+	e.userIdx = make(map[string]int32, users)
+	e.groups = make([]groupRec, 0, groups)
+	e.groupIdx = make(map[string]int32, groups)
+	e.empty = false
+	e.rng = mrand.New(mrand.NewPCG(uint64(seed)+1, 0x1d))
+
+	for g := range groups {
+		gr := Group{ID: randomUUID(rng), DisplayName: groupName(g), SecurityEnabled: g%5 != 4}
+		if !gr.SecurityEnabled {
+			gr.Mail = strings.ToLower(strings.ReplaceAll(gr.DisplayName, " ", "")) + "@" + e.opts.Domain
+		}
+		e.appendGroup(&gr, generatedEpoch+int64(g)*3600)
+	}
+	offGiven, offSurname := rng.IntN(len(givenNames)), rng.IntN(len(surnames))
+	for i := range users {
+		u := e.generatedUser(rng, i, offGiven, offSurname, groups)
+		ui := e.appendUser(&u, generatedEpoch+int64(i)*97)
+		if groups == 0 {
+			continue
+		}
+		primary := i % groups
+		e.addMemberLocked(int32(primary), ui, false)
+		if rng.IntN(10) == 0 {
+			if second := (i*7 + 3) % groups; second != primary {
+				e.addMemberLocked(int32(second), ui, false)
+			}
+		}
+	}
+}
+
+func groupName(g int) string {
+	if g < len(baseGroupNames) {
+		return baseGroupNames[g]
+	}
+	return fmt.Sprintf("Group %04d", g+1)
+}
+
+// nameFor maps an index to a unique given name, surname and mail local part.
+func nameFor(i, offGiven, offSurname int) (given, surname, local string) {
+	g, s := len(givenNames), len(surnames)
+	given = givenNames[(i+offGiven)%g]
+	surname = surnames[(i/g+offSurname)%s]
+	local = strings.ToLower(given) + "." + strings.ToLower(surname)
+	if n := i / (g * s); n > 0 {
+		local += strconv.Itoa(n)
+	}
+	return given, surname, local
+}
+
+func (e *Emulator) generatedUser(rng *mrand.Rand, i, offGiven, offSurname, groups int) User {
+	given, surname, local := nameFor(i, offGiven, offSurname)
+	u := User{
+		ID: randomUUID(rng), GivenName: given, Surname: surname, DisplayName: given + " " + surname,
+		AccountEnabled: rng.IntN(100) >= 3, UserType: "Member",
+	}
+	if i%50 == 49 {
+		dom := guestDomains[i%len(guestDomains)]
+		u.UserType = "Guest"
+		u.Mail = local + "@" + dom
+		u.UserPrincipalName = local + "_" + dom + "#EXT#@" + e.initialDomain()
+		return u
+	}
+	u.UserPrincipalName = local + "@" + e.opts.Domain
+	u.Mail = u.UserPrincipalName
+	u.EmployeeID = fmt.Sprintf("E%07d", i+1)
+	u.JobTitle = jobTitles[rng.IntN(len(jobTitles))]
+	if groups > 0 {
+		u.Department = baseGroupNames[(i%groups)%len(baseGroupNames)]
+	}
+	if i%5 != 0 {
+		var b [16]byte
+		for j := range b {
+			b[j] = byte(rng.Uint32())
+		}
+		u.OnPremisesImmutableID = base64.StdEncoding.EncodeToString(b[:])
+	}
+	if i > 0 {
+		m := (i - 1) / 8
+		for m > 0 && e.users[m].userType == "Guest" {
+			m = (m - 1) / 8
+		}
+		u.ManagerID = e.users[m].id
+	}
+	return u
+}
+
+func randomUUID(rng *mrand.Rand) string {
+	var b [16]byte
+	a, c := rng.Uint64(), rng.Uint64()
+	for i := range 8 {
+		b[i], b[8+i] = byte(a>>(8*i)), byte(c>>(8*i))
+	}
+	return formatUUID(b)
+}
+
+// addMemberLocked adds user (or group, when isGroup) index m to group gi
+// under e.mu.
+func (e *Emulator) addMemberLocked(gi, m int32, isGroup bool) {
+	var refs *[]memberRef
+	var id string
+	if isGroup {
+		refs, id = &e.groups[m].memberOf, e.groups[m].id
+	} else {
+		refs, id = &e.users[m].groups, e.users[m].id
+	}
+	for _, ref := range *refs {
+		if ref.group == gi {
+			e.setPresent(ref, true, false)
+			return
+		}
+	}
+	g := &e.groups[gi]
+	ref := memberRef{group: gi, pos: int32(len(g.members))}
+	g.members = append(g.members, membership{id: id, group: isGroup})
+	*refs = append(*refs, ref)
+	e.setPresent(ref, true, false)
+}
