@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -39,7 +40,8 @@ func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request, tenant str
 	f := r.PostForm
 	clientID, secret := f.Get("client_id"), f.Get("client_secret")
 	if u, p, ok := r.BasicAuth(); ok {
-		clientID, secret = cmpOr(clientID, u), cmpOr(secret, p)
+		// RFC 6749 2.3.1: both are form-encoded before Basic encoding.
+		clientID, secret = cmpOr(clientID, formUnescape(u)), cmpOr(secret, formUnescape(p))
 	}
 	if gt := f.Get("grant_type"); gt != "client_credentials" {
 		if gt == "" {
@@ -107,6 +109,13 @@ func (e *Emulator) serveToken(w http.ResponseWriter, r *http.Request, tenant str
 	h.Set("Cache-Control", "no-store, no-cache")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	_, _ = w.Write(body)
+}
+
+func formUnescape(s string) string {
+	if v, err := url.QueryUnescape(s); err == nil {
+		return v
+	}
+	return s
 }
 
 func cmpOr(a, b string) string {

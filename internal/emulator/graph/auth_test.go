@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 )
 
 type oauthError struct {
@@ -198,4 +201,32 @@ func TestClientAssertion(t *testing.T) {
 		require.Equal(t, http.StatusUnauthorized, status, name)
 		require.Equal(t, "invalid_client", oe.Error, name)
 	}
+}
+
+func TestOAuth2ClientCredentialsLibrary(t *testing.T) {
+	t.Parallel()
+	const secret = "Ab+c/d=e~f.g_h-i%j k"
+	emu := New(Options{ClientSecret: secret})
+	emu.Generate(3, 1, 1)
+	base := emu.StartTest(t)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	ctx := context.WithValue(t.Context(), oauth2.HTTPClient, &http.Client{Transport: tr})
+	cfg := clientcredentials.Config{
+		ClientID: emu.ClientID(), ClientSecret: secret, TokenURL: emu.TokenURL(base),
+		Scopes: []string{"https://graph.microsoft.com/.default"},
+	}
+	for _, style := range []oauth2.AuthStyle{oauth2.AuthStyleInHeader, oauth2.AuthStyleInParams} {
+		cfg.AuthStyle = style
+		resp, err := cfg.Client(ctx).Get(emu.GraphURL(base) + "/organization")
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.NoError(t, resp.Body.Close())
+	}
+	cfg.ClientSecret = "wrong"
+	_, err := cfg.Token(ctx)
+	var re *oauth2.RetrieveError
+	require.ErrorAs(t, err, &re)
+	require.Equal(t, "invalid_client", re.ErrorCode)
+	require.NotContains(t, err.Error(), secret)
 }

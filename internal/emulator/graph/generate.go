@@ -97,8 +97,10 @@ func groupName(g int) string {
 // nameFor maps an index to a unique given name, surname and mail local part.
 func nameFor(i, offGiven, offSurname int) (given, surname, local string) {
 	g, s := len(givenNames), len(surnames)
+	// (i mod g, i/g + 17*(i mod g) mod s) is a bijection on [0, g*s), so
+	// names repeat only after g*s users, and neighbours differ in both.
 	given = givenNames[(i+offGiven)%g]
-	surname = surnames[(i/g+offSurname)%s]
+	surname = surnames[(i/g+17*(i%g)+offSurname)%s]
 	local = strings.ToLower(given) + "." + strings.ToLower(surname)
 	if n := i / (g * s); n > 0 {
 		local += strconv.Itoa(n)

@@ -36,7 +36,7 @@ func (e *Emulator) serveList(w http.ResponseWriter, r *http.Request, res resourc
 		}
 		tok = pageToken{res: res, phase: phaseList, sel: dq.sel, selected: dq.selected, size: uint16(dq.size)}
 	}
-	size := cmpInt(int(tok.size), DefaultPageSize)
+	size := cmpInt(int(tok.size), e.opts.PageSize)
 	count := int64(-1)
 	withCount := false
 	if v, _ := queryGet(q, "count"); first && strings.EqualFold(v, "true") {
