@@ -35,7 +35,6 @@ func (e *Emulator) appendUser(u *User, created int64) int32 {
 	i := int32(len(e.users))
 	e.users = append(e.users, userRec{id: u.ID, created: created})
 	e.users[i].setFields(u)
-	e.users[i].formerManager = ""
 	e.userIdx[u.ID] = i
 	e.touchUser(i)
 	return i
