@@ -36,8 +36,9 @@ type App struct {
 	sched    *jobs.Scheduler
 	lockFile *os.File
 	// hooks observe runs (the CLI's progress bar, the demo's narration).
-	progress func(name string, p engine.Progress)
-	finished func(name string, res *engine.Result, err error)
+	progress    func(name string, p engine.Progress)
+	finished    func(name string, res *engine.Result, err error)
+	maxAttempts int
 }
 
 // Options tune an App.
@@ -46,6 +47,9 @@ type Options struct {
 	Progress func(integration string, p engine.Progress)
 	// Finished is called when a run ends.
 	Finished func(integration string, res *engine.Result, err error)
+	// MaxAttempts is how many times the job engine tries a run that
+	// failed transiently; 0 keeps the job engine's default.
+	MaxAttempts int
 }
 
 // Open opens the store named by the configuration, applies its
@@ -60,7 +64,7 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, o Option
 		return nil, fmt.Errorf("opening store %s: %w", path, err)
 	}
 	a := &App{cfg: cfg, logger: logger, Store: st, engine: engine.New(st, logger),
-		jobsPath: jobsPathFor(path), progress: o.Progress, finished: o.Finished}
+		jobsPath: jobsPathFor(path), progress: o.Progress, finished: o.Finished, maxAttempts: o.MaxAttempts}
 	if err := a.recordIntegrations(ctx); err != nil {
 		st.Close()
 		return nil, err

@@ -33,7 +33,7 @@ func (a *App) StartJobs(ctx context.Context, periodic bool) error {
 		})
 	}
 	sched, err := jobs.OpenSQLite(ctx, a.jobsPath, jobs.Config{
-		Runner: a, Skips: a, Logger: a.logger, Schedules: scheds, Periodic: periodic,
+		Runner: a, Skips: a, Logger: a.logger, Schedules: scheds, Periodic: periodic, MaxAttempts: a.maxAttempts,
 	})
 	if err != nil {
 		return fmt.Errorf("opening job engine: %w", err)
