@@ -1,8 +1,10 @@
 package entra
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/integrator-oss/integrator/internal/record"
 )
@@ -29,6 +31,12 @@ func (o *optString) UnmarshalJSON(b []byte) error {
 	o.set = true
 	if string(b) == "null" {
 		o.v = ""
+		return nil
+	}
+	// The decoder has already validated b; a string without escapes is its
+	// own content. This path carries almost every directory value.
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
+		o.v = string(b[1 : n-1])
 		return nil
 	}
 	return json.Unmarshal(b, &o.v)

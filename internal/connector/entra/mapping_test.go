@@ -73,6 +73,13 @@ func TestUserMapping(t *testing.T) {
 			item: `{"id":"u7","manager@delta":[{"id":"m1","@removed":{"reason":"deleted"}},{"@odata.type":"#microsoft.graph.user","id":"m2"}]}`,
 			want: record.Record{Kind: record.KindUser, ID: "u7", Attrs: map[string]string{record.AttrManager: "m2"}},
 		},
+		{
+			name: "escaped strings",
+			item: `{"id":"u9","displayName":"Zo\u00eb \"Z\" M\u00fcller","department":"R\u0026D","jobTitle":"Zoë"}`,
+			want: record.Record{Kind: record.KindUser, ID: "u9", Attrs: map[string]string{
+				record.AttrDisplayName: `Zoë "Z" Müller`, record.AttrDepartment: "R&D", record.AttrJobTitle: "Zoë",
+			}},
+		},
 		{name: "no id", item: `{"displayName":"x"}`, errContains: "without an id"},
 		{name: "wrong type", item: `{"id":"u8","displayName":42}`, errContains: "item 0"},
 	}
