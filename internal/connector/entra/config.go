@@ -177,7 +177,6 @@ func open(cfg Config, name string, logger *slog.Logger, opts httpclient.Options)
 		return nil, err
 	}
 	return &Source{
-		name:   name,
 		logger: logger,
 		graph:  strings.TrimRight(cfg.GraphURL, "/"),
 		http:   hc,

@@ -17,7 +17,6 @@ import (
 // Source is an opened entra connector: it streams the tenant's groups and
 // users from Microsoft Graph delta queries.
 type Source struct {
-	name   string
 	logger *slog.Logger
 	// graph is the Graph base URL without a trailing slash.
 	graph  string
