@@ -71,12 +71,18 @@ confirms a run that the deactivation threshold would otherwise hold.`,
 			if err := app.StartJobs(cmd.Context(), false); err != nil {
 				return err
 			}
-			err = app.RunNow(cmd.Context(), jobs.RunRequest{Integration: name, Full: full, AllowMassDeactivation: allow, Trigger: "manual"})
+			id, err := app.Enqueue(cmd.Context(), jobs.RunRequest{Integration: name, Full: full, AllowMassDeactivation: allow, Trigger: "manual"})
+			if errors.Is(err, jobs.ErrAlreadyRunning) && id != 0 {
+				// One run at a time: follow the one in progress (possibly
+				// a run a stopped process left, requeued at start).
+				fmt.Fprintf(g.stderr, "a run of %s is already queued or in progress (job %d); waiting for it instead of starting another\n", name, id)
+				err = nil
+			}
+			if err == nil {
+				err = app.Wait(cmd.Context(), id)
+			}
 			bar.done()
 			stopErr := app.StopJobs(cmd.Context())
-			if errors.Is(err, jobs.ErrAlreadyRunning) {
-				return fmt.Errorf("integration %s is already running; try again when it has finished (see: integrator status)", name)
-			}
 			mu.Lock()
 			res := result
 			mu.Unlock()

@@ -109,7 +109,16 @@ func (a *App) RunNow(ctx context.Context, req jobs.RunRequest) error {
 	if err != nil {
 		return err
 	}
-	return a.scheduler().Wait(ctx, id)
+	return a.Wait(ctx, id)
+}
+
+// Wait waits for a queued run's end and returns its error.
+func (a *App) Wait(ctx context.Context, jobID int64) error {
+	s := a.scheduler()
+	if s == nil {
+		return errors.New("job engine not started")
+	}
+	return s.Wait(ctx, jobID)
 }
 
 // Enqueue queues a run through the job engine and returns its job ID.
