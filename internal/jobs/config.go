@@ -107,7 +107,9 @@ type Config struct {
 	MaxAttempts int
 	// Periodic false makes a client that only works sync jobs (the CLI's
 	// "sync"); true makes the daemon's, which also enqueues and works the
-	// periodic ticks.
+	// periodic ticks. Both take part in River's leader election, so a lone
+	// CLI process still moves its retries along; while a CLI process holds
+	// the leadership, a daemon on the same database enqueues no ticks.
 	Periodic bool
 
 	// Test knobs; zero keeps River's production defaults.

@@ -25,7 +25,7 @@ const (
 // Single node only: call it at startup when no other process works the same
 // database, since it cannot tell a dead process's job from a live one's.
 // With several processes, River's rescuer does the same safely once a job
-// has been running for longer than its timeout plus an hour.
+// has been running for longer than both its run timeout and an hour.
 func (s *Scheduler) RescueOrphans(ctx context.Context) (int, error) {
 	now := time.Now().UTC()
 	self := s.client.ID()
