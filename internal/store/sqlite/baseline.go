@@ -1,0 +1,117 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/integrator-oss/integrator/internal/store"
+)
+
+// baselineRecord is one synthetic source user as the engine would store it.
+func baselineRecord(i int) (store.User, []byte) {
+	name := fmt.Sprintf("user%07d", i)
+	u := store.User{
+		Role: store.RoleUser, Active: true, DisplayName: "User " + name, GivenName: "User", Surname: name,
+		UPN: name + "@contoso.example", Email: name + "@contoso.example", JobTitle: "Engineer",
+		Department: "Platform", EmployeeID: fmt.Sprintf("E%07d", i), ImmutableID: fmt.Sprintf("imm-%07d", i),
+		UserType: "Member",
+	}
+	data := fmt.Appendf(nil, `{"state":"present","attrs":{"display_name":%q,"upn":%q,"email":%q,"department":"Platform","job_title":"Engineer","manager":"ext-%07d"},"in_scope":true,"site":"HQ","role":"user"}`,
+		u.DisplayName, u.UPN, u.Email, i/50)
+	return u, data
+}
+
+// BaselineInsert creates a store at path and writes n users the way an
+// initial sync does — per user a user row, a link, an audit event and a
+// seen mark, 1,000 to a transaction — but with plain single-row prepared
+// statements and no engine. It is the "SQLite alone" limit that benchmarks
+// compare a sync against; it is not a way to load data.
+func BaselineInsert(ctx context.Context, path string, n int) error {
+	s, err := Open(ctx, path, nil)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var (
+		in   *store.Integration
+		run  *store.Run
+		site *store.Site
+	)
+	err = s.Tx(ctx, func(tx store.Tx) error {
+		if in, err = tx.IntegrationUpsert(ctx, &store.IntegrationUpsertParams{Name: "baseline", Type: "baseline", Enabled: true}); err != nil {
+			return err
+		}
+		if site, err = tx.SiteEnsure(ctx, "Contoso", "HQ"); err != nil {
+			return err
+		}
+		run, err = tx.RunStart(ctx, &store.RunStartParams{IntegrationID: in.ID, Mode: "full", Trigger: "manual"})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for from := 0; from < n; from += baselinePageSize {
+		if err := baselinePage(ctx, s, in.ID, run.ID, site.ID, from, min(baselinePageSize, n-from)); err != nil {
+			return fmt.Errorf("baseline page at %d: %w", from, err)
+		}
+	}
+	return nil
+}
+
+const baselinePageSize = 1000
+
+func baselinePage(ctx context.Context, s *Store, integ, runID, siteID int64, from, n int) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	seen, err := tx.PrepareContext(ctx, `INSERT INTO run_seen (run_id, kind, external_id) VALUES (?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	users, err := tx.PrepareContext(ctx, `INSERT INTO users (site_id, role, active, display_name, given_name,
+		surname, upn, email, job_title, department, employee_id, immutable_id, user_type, created_at, updated_at,
+		deactivated_reason, name_key, upn_key, email_key, employee_id_key, immutable_id_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	links, err := tx.PrepareContext(ctx, `INSERT INTO links (integration_id, kind, external_id, entity_id,
+		status, matched_by, fingerprint, data, reason, last_run_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	audit, err := tx.PrepareContext(ctx, `INSERT INTO audit_events (at, run_id, integration_id, kind, entity_id,
+		action, reason) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	now := timeValue(s.clock())
+	for i := from; i < from+n; i++ {
+		u, data := baselineRecord(i)
+		ext := fmt.Sprintf("ext-%07d", i)
+		if _, err := seen.ExecContext(ctx, runID, "user", ext); err != nil {
+			return err
+		}
+		res, err := users.ExecContext(ctx, siteID, u.Role, u.Active, u.DisplayName, u.GivenName, u.Surname,
+			u.UPN, u.Email, u.JobTitle, u.Department, u.EmployeeID, u.ImmutableID, u.UserType, now, now,
+			u.DisplayName, u.UPN, u.Email, u.EmployeeID, u.ImmutableID)
+		if err != nil {
+			return err
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if _, err := links.ExecContext(ctx, integ, "user", ext, id, store.LinkLinked, "created",
+			"0123456789abcdef0123456789abcdef", string(data), "in group Staff", runID, now, now); err != nil {
+			return err
+		}
+		if _, err := audit.ExecContext(ctx, now, runID, integ, "user", id, store.ActionCreated, "in group Staff"); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
