@@ -220,7 +220,7 @@ func (r reader) EntityCount(ctx context.Context, integrationID int64, kind recor
 	err := r.queryRow(ctx, "links.count."+table, func() string {
 		return `
 		SELECT COALESCE(SUM(e.active), 0), COALESCE(SUM(1 - e.active), 0)
-		FROM (SELECT DISTINCT entity_id FROM links
+		FROM (SELECT DISTINCT entity_id FROM links INDEXED BY links_key
 			WHERE integration_id = ? AND kind = ? AND entity_id IS NOT NULL) l
 		JOIN ` + table + ` e ON e.id = l.entity_id`
 	}, integrationID, string(kind)).Scan(&c.Active, &c.Inactive)

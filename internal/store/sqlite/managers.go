@@ -21,7 +21,7 @@ func (t *tx) UserManagersResolve(ctx context.Context, integrationID int64) (int,
 				(SELECT lm.entity_id FROM links lm
 					WHERE lm.integration_id = lu.integration_id AND lm.kind = lu.kind
 						AND lm.external_id = json_extract(lu.data, '$.attrs.manager')) AS manager_id
-			FROM links lu
+			FROM links lu INDEXED BY links_key
 			WHERE lu.integration_id = ? AND lu.kind = ? AND lu.entity_id IS NOT NULL
 				AND json_valid(lu.data) AND json_type(lu.data, '$.attrs.manager') = 'text'
 		)

@@ -11,14 +11,16 @@ import (
 
 // GroupMembers lists, ascending, the platform users that are members of a
 // platform group: a source membership whose group links to groupID and
-// whose member links (in the same integration) to a user.
+// whose member links (in the same integration) to a user. CROSS JOIN fixes
+// the join order (group link, its memberships, their user links): left to
+// itself, SQLite may walk every user link for the member side.
 func (r reader) GroupMembers(ctx context.Context, groupID int64) ([]int64, error) {
 	rows, err := r.query(ctx, "members.ofgroup", text(`
 		SELECT DISTINCT lu.entity_id
 		FROM links lg
-		JOIN memberships m ON m.integration_id = lg.integration_id
+		CROSS JOIN memberships m ON m.integration_id = lg.integration_id
 			AND m.group_external_id = lg.external_id
-		JOIN links lu ON lu.integration_id = m.integration_id
+		CROSS JOIN links lu ON lu.integration_id = m.integration_id
 			AND lu.kind = ? AND lu.external_id = m.member_external_id
 		WHERE lg.kind = ? AND lg.entity_id = ? AND lu.entity_id IS NOT NULL
 		ORDER BY lu.entity_id`),

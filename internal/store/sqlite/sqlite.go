@@ -26,7 +26,8 @@ type Store struct {
 	w      *sql.DB   // the writer pool, of one connection
 	wconn  *sql.Conn // that connection, held for the Store's life
 	wsem   chan struct{}
-	r      *sql.DB // readers: Reader calls outside a Tx
+	closed chan struct{} // closed by Close
+	r      *sql.DB       // readers: Reader calls outside a Tx
 	logger *slog.Logger
 	now    func() time.Time
 
@@ -60,7 +61,7 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{logger: logger, now: time.Now, wsem: make(chan struct{}, 1), stmts: map[string]*sql.Stmt{}}
+	s := &Store{logger: logger, now: time.Now, wsem: make(chan struct{}, 1), closed: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
 	memory := dsn == memoryDSN
 	path := dsn
 	readerPragmas := append([]string{"query_only(1)"}, commonPragmas...)
@@ -134,11 +135,21 @@ func buildDSN(dsn string, pragmas []string) string {
 	return b.String()
 }
 
+// errClosed is returned by a Tx on a closed store.
+var errClosed = errors.New("sqlite store is closed")
+
 // Close closes the store. Safe to call more than once; it waits for a
-// running Tx to end.
+// running Tx to end, and a Tx after it fails.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		// Take the writer for good.
 		s.wsem <- struct{}{}
+		close(s.closed)
+		// Let SQLite refresh the statistics its planner uses, within a
+		// bounded amount of work.
+		if _, err := s.wconn.ExecContext(context.Background(), "PRAGMA analysis_limit=400; PRAGMA optimize"); err != nil {
+			s.logger.Debug("optimizing sqlite store", "error", err)
+		}
 		errs := []error{}
 		for _, st := range s.stmts {
 			errs = append(errs, st.Close())
@@ -156,6 +167,8 @@ func (s *Store) lockWriter(ctx context.Context) error {
 	select {
 	case s.wsem <- struct{}{}:
 		return nil
+	case <-s.closed:
+		return errClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -92,12 +92,39 @@ func TestMigrationsApplyOnce(t *testing.T) {
 	require.Equal(t, len(list), n)
 }
 
-func TestCloseTwice(t *testing.T) {
+func TestClose(t *testing.T) {
 	t.Parallel()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "x.db"), nil)
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), nil)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(), "closing twice is fine")
+	err = s.Tx(ctx, func(store.Tx) error { return nil })
+	require.ErrorIs(t, err, errClosed)
+	_, err = s.IntegrationList(ctx)
+	require.Error(t, err)
+}
+
+func TestTxWaitsForContext(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, _ := openTemp(t)
+	inside, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Tx(ctx, func(store.Tx) error {
+			close(inside)
+			<-release
+			return nil
+		})
+	}()
+	<-inside
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	err := s.Tx(short, func(store.Tx) error { return nil })
+	require.ErrorIs(t, err, context.DeadlineExceeded, "a Tx waiting for the writer gives up with its context")
+	close(release)
+	require.NoError(t, <-done)
 }
 
 // Reads outside a transaction must not wait behind a long write batch.

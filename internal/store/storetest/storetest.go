@@ -50,6 +50,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Audit", testAudit},
 		{"TxRollback", testTxRollback},
 		{"TxPanic", testTxPanic},
+		{"TxCancel", testTxCancel},
 		{"TimeZones", testTimeZones},
 		{"ConcurrentTx", testConcurrentTx},
 	}

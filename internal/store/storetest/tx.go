@@ -81,6 +81,27 @@ func testTxPanic(t *testing.T, s store.Store) {
 	newUsers(t, s, user("after"))
 }
 
+func testTxCancel(t *testing.T, s store.Store) {
+	ctx, cancel := context.WithCancel(t.Context())
+	err := s.Tx(ctx, func(tx store.Tx) error {
+		if err := tx.UserInsertMany(ctx, []store.User{user("cancelled")}); err != nil {
+			return err
+		}
+		cancel()
+		return tx.UserInsertMany(ctx, []store.User{user("after cancel")})
+	})
+	require.ErrorIs(t, err, context.Canceled)
+
+	users, err := s.UserList(t.Context(), &store.EntityListParams{})
+	require.NoError(t, err)
+	require.Empty(t, users, "a cancelled transaction is rolled back")
+	// The store is usable afterwards.
+	newUsers(t, s, user("next"))
+	users, err = s.UserList(t.Context(), &store.EntityListParams{})
+	require.NoError(t, err)
+	require.Len(t, users, 1)
+}
+
 func testTimeZones(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	kolkata := time.FixedZone("IST", 5*3600+1800)

@@ -80,10 +80,11 @@ CREATE TABLE users (
     employee_id_key    TEXT,
     immutable_id_key   TEXT
 );
-CREATE INDEX users_upn_key ON users (upn_key);
-CREATE INDEX users_email_key ON users (email_key);
-CREATE INDEX users_employee_id_key ON users (employee_id_key);
-CREATE INDEX users_immutable_id_key ON users (immutable_id_key);
+-- Blank keys are NULL and left out of the lookup indexes.
+CREATE INDEX users_upn_key ON users (upn_key) WHERE upn_key IS NOT NULL;
+CREATE INDEX users_email_key ON users (email_key) WHERE email_key IS NOT NULL;
+CREATE INDEX users_employee_id_key ON users (employee_id_key) WHERE employee_id_key IS NOT NULL;
+CREATE INDEX users_immutable_id_key ON users (immutable_id_key) WHERE immutable_id_key IS NOT NULL;
 CREATE INDEX users_site ON users (site_id);
 
 CREATE TABLE groups (
@@ -122,9 +123,9 @@ CREATE TABLE links (
     reason         TEXT    NOT NULL,
     last_run_id    INTEGER NOT NULL,
     created_at     INTEGER NOT NULL,
-    updated_at     INTEGER NOT NULL,
-    UNIQUE (integration_id, kind, external_id)
+    updated_at     INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX links_key ON links (integration_id, kind, external_id);
 CREATE INDEX links_entity ON links (kind, entity_id);
 
 -- The audit trail is append-only and outlives what it describes, so it has
