@@ -2,13 +2,23 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/integrator-oss/integrator/internal/store"
 )
 
-// baselineRecord is one synthetic source user as the engine would store it.
-func baselineRecord(i int) (store.User, []byte) {
+// baselineRecord is one synthetic source user as the engine would store
+// it: the user and its link data.
+type baselineRecord struct {
+	user store.User
+	data []byte
+	ext  string
+}
+
+// newBaselineRecord returns the i-th synthetic user.
+func newBaselineRecord(i int) baselineRecord {
 	name := fmt.Sprintf("user%07d", i)
 	u := store.User{
 		Role: store.RoleUser, Active: true, DisplayName: "User " + name, GivenName: "User", Surname: name,
@@ -18,7 +28,16 @@ func baselineRecord(i int) (store.User, []byte) {
 	}
 	data := fmt.Appendf(nil, `{"state":"present","attrs":{"display_name":%q,"upn":%q,"email":%q,"department":"Platform","job_title":"Engineer","manager":"ext-%07d"},"in_scope":true,"site":"HQ","role":"user"}`,
 		u.DisplayName, u.UPN, u.Email, i/50)
-	return u, data
+	return baselineRecord{user: u, data: data, ext: fmt.Sprintf("ext-%07d", i)}
+}
+
+// baselinePage returns the synthetic users from..from+n-1.
+func baselinePage(from, n int) []baselineRecord {
+	page := make([]baselineRecord, n)
+	for i := range page {
+		page[i] = newBaselineRecord(from + i)
+	}
+	return page
 }
 
 // BaselineInsert creates a store at path and writes n users the way an
@@ -32,12 +51,31 @@ func BaselineInsert(ctx context.Context, path string, n int) error {
 		return err
 	}
 	defer s.Close()
+	in, run, siteID, err := baselineSetup(ctx, s)
+	if err != nil {
+		return err
+	}
+	for from := 0; from < n; from += baselinePageSize {
+		page := baselinePage(from, min(baselinePageSize, n-from))
+		if err := baselineWrite(ctx, s, in.ID, run.ID, siteID, page); err != nil {
+			return fmt.Errorf("writing baseline page at %d: %w", from, err)
+		}
+	}
+	return nil
+}
+
+const baselinePageSize = 1000
+
+// baselineSetup creates the integration, site and run the baseline rows
+// belong to.
+func baselineSetup(ctx context.Context, s *Store) (*store.Integration, *store.Run, int64, error) {
 	var (
 		in   *store.Integration
 		run  *store.Run
 		site *store.Site
 	)
-	err = s.Tx(ctx, func(tx store.Tx) error {
+	err := s.Tx(ctx, func(tx store.Tx) error {
+		var err error
 		if in, err = tx.IntegrationUpsert(ctx, &store.IntegrationUpsertParams{Name: "baseline", Type: "baseline", Enabled: true}); err != nil {
 			return err
 		}
@@ -48,70 +86,71 @@ func BaselineInsert(ctx context.Context, path string, n int) error {
 		return err
 	})
 	if err != nil {
-		return err
+		return nil, nil, 0, fmt.Errorf("preparing baseline: %w", err)
 	}
-	for from := 0; from < n; from += baselinePageSize {
-		if err := baselinePage(ctx, s, in.ID, run.ID, site.ID, from, min(baselinePageSize, n-from)); err != nil {
-			return fmt.Errorf("baseline page at %d: %w", from, err)
-		}
-	}
-	return nil
+	return in, run, site.ID, nil
 }
 
-const baselinePageSize = 1000
-
-func baselinePage(ctx context.Context, s *Store, integ, runID, siteID int64, from, n int) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
+// baselineWrite writes one page in one transaction on the writer
+// connection, a statement execution per row.
+func baselineWrite(ctx context.Context, s *Store, integ, runID, siteID int64, page []baselineRecord) error {
+	if err := s.lockWriter(ctx); err != nil {
 		return err
 	}
-	defer func() { _ = tx.Rollback() }()
-	seen, err := tx.PrepareContext(ctx, `INSERT INTO run_seen (run_id, kind, external_id) VALUES (?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	users, err := tx.PrepareContext(ctx, `INSERT INTO users (site_id, role, active, display_name, given_name,
-		surname, upn, email, job_title, department, employee_id, immutable_id, user_type, created_at, updated_at,
-		deactivated_reason, name_key, upn_key, email_key, employee_id_key, immutable_id_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	links, err := tx.PrepareContext(ctx, `INSERT INTO links (integration_id, kind, external_id, entity_id,
-		status, matched_by, fingerprint, data, reason, last_run_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	audit, err := tx.PrepareContext(ctx, `INSERT INTO audit_events (at, run_id, integration_id, kind, entity_id,
-		action, reason) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	now := timeValue(s.clock())
-	for i := from; i < from+n; i++ {
-		u, data := baselineRecord(i)
-		ext := fmt.Sprintf("ext-%07d", i)
-		if _, err := seen.ExecContext(ctx, runID, "user", ext); err != nil {
-			return err
-		}
-		res, err := users.ExecContext(ctx, siteID, u.Role, u.Active, u.DisplayName, u.GivenName, u.Surname,
-			u.UPN, u.Email, u.JobTitle, u.Department, u.EmployeeID, u.ImmutableID, u.UserType, now, now,
-			u.DisplayName, u.UPN, u.Email, u.EmployeeID, u.ImmutableID)
+	defer s.unlockWriter()
+	return s.inTx(ctx, func() error {
+		c := s.wconn
+		prepare := func(q string) (*sql.Stmt, error) { return c.PrepareContext(ctx, q) }
+		seen, err := prepare(`INSERT INTO run_seen (run_id, kind, external_id) VALUES (?, ?, ?)`)
 		if err != nil {
 			return err
 		}
-		id, err := res.LastInsertId()
+		defer seen.Close()
+		users, err := prepare(`INSERT INTO users (site_id, role, active, display_name, given_name,
+			surname, upn, email, job_title, department, employee_id, immutable_id, user_type, created_at,
+			updated_at, deactivated_reason, name_key, upn_key, email_key, employee_id_key, immutable_id_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
-		if _, err := links.ExecContext(ctx, integ, "user", ext, id, store.LinkLinked, "created",
-			"0123456789abcdef0123456789abcdef", string(data), "in group Staff", runID, now, now); err != nil {
+		defer users.Close()
+		links, err := prepare(`INSERT INTO links (integration_id, kind, external_id, entity_id,
+			status, matched_by, fingerprint, data, reason, last_run_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
 			return err
 		}
-		if _, err := audit.ExecContext(ctx, now, runID, integ, "user", id, store.ActionCreated, "in group Staff"); err != nil {
+		defer links.Close()
+		audit, err := prepare(`INSERT INTO audit_events (at, run_id, integration_id, kind, entity_id,
+			action, reason) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
 			return err
 		}
-	}
-	return tx.Commit()
+		defer audit.Close()
+		now := timeValue(s.clock())
+		for _, rec := range page {
+			u := rec.user
+			if _, err := seen.ExecContext(ctx, runID, "user", rec.ext); err != nil {
+				return err
+			}
+			res, err := users.ExecContext(ctx, siteID, u.Role, u.Active, u.DisplayName, u.GivenName, u.Surname,
+				u.UPN, u.Email, u.JobTitle, u.Department, u.EmployeeID, u.ImmutableID, u.UserType, now, now,
+				strings.ToLower(u.DisplayName), keyValue(u.UPN), keyValue(u.Email), keyValue(u.EmployeeID), keyValue(u.ImmutableID))
+			if err != nil {
+				return err
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			if _, err := links.ExecContext(ctx, integ, "user", rec.ext, id, store.LinkLinked, "created",
+				"0123456789abcdef0123456789abcdef", string(rec.data), "in group Staff", runID, now, now); err != nil {
+				return err
+			}
+			if _, err := audit.ExecContext(ctx, now, runID, integ, "user", id, store.ActionCreated, "in group Staff"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

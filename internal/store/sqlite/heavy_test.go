@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -47,10 +46,10 @@ func TestSweepAtScale(t *testing.T) {
 		ids := make([]string, 0, perPage)
 		for i := range users {
 			n := p*perPage + i
-			var data []byte
-			users[i], data = benchRecord(n)
-			links[i] = store.Link{IntegrationID: in.ID, Kind: record.KindUser, ExternalID: fmt.Sprintf("ext-%07d", n),
-				Status: store.LinkLinked, Data: data, LastRunID: run1.ID}
+			rec := newBaselineRecord(n)
+			users[i] = rec.user
+			links[i] = store.Link{IntegrationID: in.ID, Kind: record.KindUser, ExternalID: rec.ext,
+				Status: store.LinkLinked, Data: rec.data, LastRunID: run1.ID}
 			if n%2 == 0 {
 				ids = append(ids, links[i].ExternalID)
 			}
