@@ -118,6 +118,11 @@ func TestSweepAtScale(t *testing.T) {
 		require.Equal(t, pages*perPage, n)
 		return err
 	})
+	timed("UserManagersResolve, nothing to change", 10*time.Second, func(ctx context.Context, tx store.Tx) error {
+		n, err := tx.UserManagersResolve(ctx, in.ID)
+		require.Zero(t, n)
+		return err
+	})
 	start = time.Now()
 	c, err := s.EntityCount(ctx, in.ID, record.KindUser)
 	require.NoError(t, err)

@@ -205,6 +205,49 @@ func TestTwoStoresOneFile(t *testing.T) {
 	require.Len(t, users, 2*perStore)
 }
 
+// Transactions are serialised: a read-modify-write in one Tx never loses
+// another's update.
+func TestTxSerialised(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, _ := openTemp(t)
+	var run *store.Run
+	require.NoError(t, s.Tx(ctx, func(tx store.Tx) error {
+		in, err := tx.IntegrationUpsert(ctx, &store.IntegrationUpsertParams{Name: "x", Type: "fake"})
+		if err != nil {
+			return err
+		}
+		run, err = tx.RunStart(ctx, &store.RunStartParams{IntegrationID: in.ID, Mode: "full"})
+		return err
+	}))
+	const workers, perWorker = 4, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*perWorker)
+	for range workers {
+		wg.Go(func() {
+			for range perWorker {
+				errs <- s.Tx(ctx, func(tx store.Tx) error {
+					cur, err := tx.RunGet(ctx, run.ID)
+					if err != nil {
+						return err
+					}
+					c := cur.Counts
+					c.Fetched++
+					return tx.RunProgress(ctx, run.ID, c)
+				})
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	got, err := s.RunGet(ctx, run.ID)
+	require.NoError(t, err)
+	require.Equal(t, int64(workers*perWorker), got.Counts.Fetched)
+}
+
 func TestIntegrationUpsertUnchangedKeepsRow(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
