@@ -1,15 +1,22 @@
 // Package sqlite is the embedded default store backend, on SQLite through
 // the cgo-free modernc.org/sqlite driver.
 //
-// A file database is opened with two pools: one writer connection, on which
-// every Tx runs (BEGIN IMMEDIATE, so a transaction never has to upgrade its
-// lock and hit SQLITE_BUSY midway), and a small pool of read-only
-// connections for Reader calls made outside a Tx. The database runs in WAL
-// mode, so those reads never wait behind a long write batch. ":memory:"
+// A file database is opened with one writer connection, held for the
+// store's life, on which every Tx runs in turn (BEGIN IMMEDIATE, so a
+// transaction never has to upgrade its lock and hit SQLITE_BUSY midway;
+// other processes on the same file wait up to busy_timeout), and a small
+// pool of read-only connections for Reader calls made outside a Tx. The
+// database runs in WAL mode, so those reads never wait behind a long write
+// batch. ":memory:"
 // opens a private shared-cache in-memory database with the same two pools;
 // there, reads outside a Tx never wait either, but they see the running
 // Tx's uncommitted writes (SQLite's read_uncommitted), which is acceptable
 // for the tests and demos an in-memory store is for.
+//
+// Batch writes are multi-row statements whose sizes are powers of four, and
+// lookups pad their IN lists to a few lengths, so that a handful of
+// statements, prepared once on the writer connection and kept, serve every
+// page size.
 //
 // Schema migrations are embedded (migration/NNN_name.up.sql) and applied by
 // Open in one transaction; the versions applied are kept in
