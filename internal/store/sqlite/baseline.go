@@ -12,9 +12,10 @@ import (
 // baselineRecord is one synthetic source user as the engine would store
 // it: the user and its link data.
 type baselineRecord struct {
-	user store.User
-	data []byte
-	ext  string
+	user    store.User
+	data    []byte
+	ext     string
+	manager string
 }
 
 // newBaselineRecord returns the i-th synthetic user.
@@ -26,9 +27,10 @@ func newBaselineRecord(i int) baselineRecord {
 		Department: "Platform", EmployeeID: fmt.Sprintf("E%07d", i), ImmutableID: fmt.Sprintf("imm-%07d", i),
 		UserType: "Member",
 	}
-	data := fmt.Appendf(nil, `{"state":"present","attrs":{"display_name":%q,"upn":%q,"email":%q,"department":"Platform","job_title":"Engineer","manager":"ext-%07d"},"in_scope":true,"site":"HQ","role":"user"}`,
-		u.DisplayName, u.UPN, u.Email, i/50)
-	return baselineRecord{user: u, data: data, ext: fmt.Sprintf("ext-%07d", i)}
+	manager := fmt.Sprintf("ext-%07d", i/50)
+	data := fmt.Appendf(nil, `{"state":"present","attrs":{"display_name":%q,"upn":%q,"email":%q,"department":"Platform","job_title":"Engineer","manager":%q},"in_scope":true,"site":"HQ","role":"user"}`,
+		u.DisplayName, u.UPN, u.Email, manager)
+	return baselineRecord{user: u, data: data, ext: fmt.Sprintf("ext-%07d", i), manager: manager}
 }
 
 // baselinePage returns the synthetic users from..from+n-1.
@@ -115,8 +117,8 @@ func baselineWrite(ctx context.Context, s *Store, integ, runID, siteID int64, pa
 		}
 		defer users.Close()
 		links, err := prepare(`INSERT INTO links (integration_id, kind, external_id, entity_id,
-			status, matched_by, fingerprint, data, reason, last_run_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			status, matched_by, fingerprint, data, reason, manager_ref, last_run_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -144,7 +146,7 @@ func baselineWrite(ctx context.Context, s *Store, integ, runID, siteID int64, pa
 				return err
 			}
 			if _, err := links.ExecContext(ctx, integ, "user", rec.ext, id, store.LinkLinked, "created",
-				"0123456789abcdef0123456789abcdef", string(rec.data), "in group Staff", runID, now, now); err != nil {
+				"0123456789abcdef0123456789abcdef", string(rec.data), "in group Staff", rec.manager, runID, now, now); err != nil {
 				return err
 			}
 			if _, err := audit.ExecContext(ctx, now, runID, integ, "user", id, store.ActionCreated, "in group Staff"); err != nil {

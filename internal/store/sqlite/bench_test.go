@@ -44,7 +44,7 @@ func BenchmarkApplyPage(b *testing.B) {
 			ids[i] = rec.ext
 			links[i] = store.Link{IntegrationID: in.ID, Kind: record.KindUser, ExternalID: ids[i],
 				Status: store.LinkLinked, MatchedBy: "created", Fingerprint: "0123456789abcdef0123456789abcdef",
-				Data: rec.data, Reason: "in group Staff", LastRunID: run.ID}
+				Data: rec.data, Reason: "in group Staff", ManagerRef: rec.manager, LastRunID: run.ID}
 		}
 		b.StartTimer()
 		err := s.Tx(ctx, func(tx store.Tx) error {

@@ -49,7 +49,7 @@ func TestSweepAtScale(t *testing.T) {
 			rec := newBaselineRecord(n)
 			users[i] = rec.user
 			links[i] = store.Link{IntegrationID: in.ID, Kind: record.KindUser, ExternalID: rec.ext,
-				Status: store.LinkLinked, Data: rec.data, LastRunID: run1.ID}
+				Status: store.LinkLinked, Data: rec.data, ManagerRef: rec.manager, LastRunID: run1.ID}
 			if n%2 == 0 {
 				ids = append(ids, links[i].ExternalID)
 			}
@@ -114,12 +114,12 @@ func TestSweepAtScale(t *testing.T) {
 		return nil
 	})
 	timed("UserManagersResolve", 10*time.Second, func(ctx context.Context, tx store.Tx) error {
-		n, err := tx.UserManagersResolve(ctx, in.ID)
+		n, err := tx.UserManagersResolve(ctx, in.ID, run1.ID)
 		require.Equal(t, pages*perPage, n)
 		return err
 	})
 	timed("UserManagersResolve, nothing to change", 10*time.Second, func(ctx context.Context, tx store.Tx) error {
-		n, err := tx.UserManagersResolve(ctx, in.ID)
+		n, err := tx.UserManagersResolve(ctx, in.ID, run1.ID)
 		require.Zero(t, n)
 		return err
 	})

@@ -22,7 +22,7 @@ func entityTable(kind record.Kind) (string, bool) {
 }
 
 const linkColumns = `l.id, l.integration_id, l.kind, l.external_id, l.entity_id, l.status, l.matched_by,
-	l.fingerprint, l.data, l.reason, l.last_run_id, l.created_at, l.updated_at`
+	l.fingerprint, l.data, l.reason, l.manager_ref, l.last_run_id, l.created_at, l.updated_at`
 
 // linkSelect is the select list and FROM clause of a link read joining its
 // entity's state.
@@ -39,16 +39,17 @@ func scanLink(sc interface{ Scan(...any) error }) (store.Link, error) {
 		l                store.Link
 		kind             string
 		entity           sql.NullInt64
-		data             sql.NullString
+		data, manager    sql.NullString
 		created, updated sql.NullInt64
 	)
 	if err := sc.Scan(&l.ID, &l.IntegrationID, &kind, &l.ExternalID, &entity, &l.Status, &l.MatchedBy,
-		&l.Fingerprint, &data, &l.Reason, &l.LastRunID, &created, &updated, &l.EntityActive); err != nil {
+		&l.Fingerprint, &data, &l.Reason, &manager, &l.LastRunID, &created, &updated, &l.EntityActive); err != nil {
 		return l, err
 	}
 	l.Kind = record.Kind(kind)
 	l.EntityID = entity.Int64
 	l.Data = bytesOf(data)
+	l.ManagerRef = manager.String
 	l.CreatedAt = timeOf(created)
 	l.UpdatedAt = timeOf(updated)
 	return l, nil
@@ -101,9 +102,9 @@ func (r reader) LinkGetMany(ctx context.Context, p *store.LinkGetManyParams) ([]
 }
 
 const linkWriteColumns = `integration_id, kind, external_id, entity_id, status, matched_by,
-	fingerprint, data, reason, last_run_id, created_at, updated_at`
+	fingerprint, data, reason, manager_ref, last_run_id, created_at, updated_at`
 
-const linkWidth = 12
+const linkWidth = 13
 
 type linkKey struct {
 	integrationID int64
@@ -125,7 +126,7 @@ func (t *tx) LinkUpsertMany(ctx context.Context, links []store.Link) error {
 		for i := range part {
 			l := &part[i]
 			args = append(args, l.IntegrationID, string(l.Kind), l.ExternalID, idValue(l.EntityID),
-				l.Status, l.MatchedBy, l.Fingerprint, textValue(l.Data), l.Reason, l.LastRunID,
+				l.Status, l.MatchedBy, l.Fingerprint, textValue(l.Data), l.Reason, stringValue(l.ManagerRef), l.LastRunID,
 				timeValue(now), timeValue(now))
 		}
 		res, err := t.query(ctx, batchKey("links.upsert", rows), func() string {
@@ -137,6 +138,7 @@ func (t *tx) LinkUpsertMany(ctx context.Context, links []store.Link) error {
 				fingerprint = excluded.fingerprint,
 				data = excluded.data,
 				reason = excluded.reason,
+				manager_ref = excluded.manager_ref,
 				last_run_id = excluded.last_run_id,
 				updated_at = excluded.updated_at
 			RETURNING id, integration_id, kind, external_id, created_at`

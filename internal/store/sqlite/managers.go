@@ -8,35 +8,88 @@ import (
 	"github.com/integrator-oss/integrator/internal/store"
 )
 
-// UserManagersResolve sets manager_id on the users the integration links
-// whose link data carries a manager attribute ({"attrs":{"manager":"<source
-// ID>"}}): to the user the manager's own link points at, or to none when
-// the manager is not linked or the attribute is empty. Links without the
-// attribute leave their user alone. Only rows whose manager changes are
-// written; their count is returned.
-func (t *tx) UserManagersResolve(ctx context.Context, integrationID int64) (int, error) {
-	res, err := t.q.ExecContext(ctx, `
-		WITH m AS (
-			SELECT lu.entity_id AS user_id,
-				(SELECT lm.entity_id FROM links lm
-					WHERE lm.integration_id = lu.integration_id AND lm.kind = lu.kind
-						AND lm.external_id = json_extract(lu.data, '$.attrs.manager')) AS manager_id
-			FROM links lu INDEXED BY links_key
-			WHERE lu.integration_id = ? AND lu.kind = ? AND lu.entity_id IS NOT NULL
-				AND json_valid(lu.data) AND json_type(lu.data, '$.attrs.manager') = 'text'
+// Manager resolution runs in two statements over disjoint sets of reports,
+// each an index range the run's size bounds:
+//
+//   - resolveWritten: the user links the run wrote (links_run), each
+//     resolved through its manager_ref by one links_key lookup;
+//   - resolveReports: the user links the run did not write whose
+//     manager_ref names a link the run wrote (links_manager), so that a
+//     manager created, re-linked or unlinked in the run reaches its
+//     unchanged reports.
+//
+// Both write a user only when its manager changes. The second materializes
+// its reports first: joined in place, the planner may walk users once per
+// manager link.
+const (
+	resolveWritten = `
+		WITH want (user_id, manager_id) AS (
+			SELECT l.entity_id, m.entity_id
+			FROM links l INDEXED BY links_run
+			LEFT JOIN links m ON m.integration_id = l.integration_id AND m.kind = l.kind
+				AND m.external_id = l.manager_ref
+			WHERE l.integration_id = ? AND l.kind = ? AND l.last_run_id = ?
+				AND l.entity_id IS NOT NULL
 		)
-		UPDATE users SET manager_id = m.manager_id, updated_at = ?
-		FROM m
-		WHERE users.id = m.user_id AND users.manager_id IS NOT m.manager_id`,
-		integrationID, string(record.KindUser), timeValue(t.s.clock()))
-	if err != nil {
+		UPDATE users SET manager_id = want.manager_id, updated_at = ?
+		FROM want
+		WHERE users.id = want.user_id AND users.manager_id IS NOT want.manager_id`
+	resolveReports = `
+		WITH want (user_id, manager_id) AS MATERIALIZED (
+			SELECT r.entity_id, m.entity_id
+			FROM links m INDEXED BY links_run
+			CROSS JOIN links r INDEXED BY links_manager
+				ON r.integration_id = m.integration_id AND r.kind = m.kind
+					AND r.manager_ref = m.external_id
+			WHERE m.integration_id = ? AND m.kind = ? AND m.last_run_id = ?
+				AND r.manager_ref IS NOT NULL AND r.last_run_id <> m.last_run_id
+				AND r.entity_id IS NOT NULL
+		)
+		UPDATE users SET manager_id = want.manager_id, updated_at = ?
+		FROM want
+		WHERE users.id = want.user_id AND users.manager_id IS NOT want.manager_id`
+	// resolveOthers tells whether the integration has user links the run
+	// did not write.
+	resolveOthers = `
+		SELECT EXISTS (SELECT 1 FROM links INDEXED BY links_run
+				WHERE integration_id = ?1 AND kind = ?2 AND last_run_id < ?3)
+			OR EXISTS (SELECT 1 FROM links INDEXED BY links_run
+				WHERE integration_id = ?1 AND kind = ?2 AND last_run_id > ?3)`
+)
+
+// UserManagersResolve sets manager_id on the users the integration's user
+// links point at, from each link's manager_ref: to the entity of the user
+// link of that external ID in the same integration, or to none when there
+// is no such link, it has no entity, or the link names no manager. It
+// considers only the links written in run runID and the links whose
+// manager_ref names one of those; other users keep their manager. Only rows
+// whose manager changes are written; their count is returned.
+func (t *tx) UserManagersResolve(ctx context.Context, integrationID, runID int64) (int, error) {
+	now := timeValue(t.s.clock())
+	steps := []struct{ key, sql string }{{"managers.written", resolveWritten}}
+	// A run that wrote every user link (a first sync) leaves no other
+	// report to look for.
+	var others bool
+	if err := t.queryRow(ctx, "managers.others", text(resolveOthers), integrationID, string(record.KindUser), runID).
+		Scan(&others); err != nil {
 		return 0, fmt.Errorf("resolving managers: %w", interpretError(err))
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("resolving managers: %w", err)
+	if others {
+		steps = append(steps, struct{ key, sql string }{"managers.reports", resolveReports})
 	}
-	return int(n), nil
+	var total int64
+	for _, q := range steps {
+		res, err := t.exec(ctx, q.key, text(q.sql), integrationID, string(record.KindUser), runID, now)
+		if err != nil {
+			return 0, fmt.Errorf("resolving managers: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("resolving managers: %w", err)
+		}
+		total += n
+	}
+	return int(total), nil
 }
 
 var _ store.Tx = (*tx)(nil)

@@ -42,6 +42,15 @@ func keyValue(s string) any {
 	return strings.ToLower(s)
 }
 
+// stringValue stores an optional string reference: empty is NULL, which
+// partial indexes leave out.
+func stringValue(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 // textValue stores JSON or other bytes as TEXT (SQLite's JSON functions
 // read a BLOB as JSONB): nil is NULL.
 func textValue(b []byte) any {

@@ -20,8 +20,9 @@ func testLinks(t *testing.T, s store.Store) {
 	run := newRun(t, s, in.ID)
 
 	a := link(in.ID, record.KindUser, "ext-a", users[0].ID)
-	a.LastRunID = run.ID
+	a.LastRunID, a.ManagerRef = run.ID, "ext-b"
 	b := link(in.ID, record.KindUser, "ext-b", users[1].ID)
+	b.ManagerRef = "ext-boss"
 	oos := link(in.ID, record.KindUser, "ext-oos", 0)
 	oos.Status, oos.Reason = store.LinkOutOfScope, "not in a mapped group"
 	g := link(in.ID, record.KindGroup, "ext-a", groups[0].ID)  // same external ID, other kind
@@ -54,6 +55,9 @@ func testLinks(t *testing.T, s store.Store) {
 	require.Equal(t, "fp-ext-a", ga.Fingerprint)
 	require.JSONEq(t, `{"state":"present"}`, string(ga.Data))
 	require.Equal(t, run.ID, ga.LastRunID)
+	require.Equal(t, "ext-b", ga.ManagerRef)
+	require.Equal(t, "ext-boss", byExt["ext-b"].ManagerRef)
+	require.Empty(t, byExt["ext-oos"].ManagerRef, "no manager reads back as empty")
 	require.False(t, ga.CreatedAt.IsZero())
 	require.True(t, ga.EntityActive, "the entity's state is joined")
 	require.False(t, byExt["ext-b"].EntityActive)
@@ -85,6 +89,7 @@ func testLinks(t *testing.T, s store.Store) {
 	require.Equal(t, "fp-2", got[0].Fingerprint)
 	require.JSONEq(t, `{"state":"removed"}`, string(got[0].Data))
 	require.Equal(t, "removed at source", got[0].Reason)
+	require.Empty(t, got[0].ManagerRef, "replacing clears the manager")
 	require.True(t, got[0].CreatedAt.Equal(ga.CreatedAt), "replacing keeps the creation time")
 
 	// Links by entity: across integrations, one kind.
@@ -95,6 +100,11 @@ func testLinks(t *testing.T, s store.Store) {
 	byEntity, err = s.LinkListByEntity(ctx, record.KindUser, users[1].ID)
 	require.NoError(t, err)
 	require.ElementsMatch(t, []int64{a.ID, b.ID}, []int64{byEntity[0].ID, byEntity[1].ID})
+	for _, l := range byEntity {
+		if l.ID == b.ID {
+			require.Equal(t, "ext-boss", l.ManagerRef)
+		}
+	}
 	byEntity, err = s.LinkListByEntity(ctx, record.KindGroup, groups[0].ID)
 	require.NoError(t, err)
 	require.Len(t, byEntity, 1)
@@ -139,9 +149,11 @@ func testLinkListUnseen(t *testing.T, s store.Store) {
 	users := newUsers(t, s, user("seen"), user("unseen1"), inactive, user("unseen2"), user("other"), user("unseen3"))
 	groups := newGroups(t, s, store.Group{Name: "seen", Active: true}, store.Group{Name: "unseen", Active: true},
 		store.Group{Name: "inactive", Active: false})
+	unseen1 := link(in.ID, record.KindUser, "u-unseen1", users[1].ID)
+	unseen1.ManagerRef = "u-seen"
 	links := upsertLinks(t, s,
 		link(in.ID, record.KindUser, "u-seen", users[0].ID),
-		link(in.ID, record.KindUser, "u-unseen1", users[1].ID),
+		unseen1,
 		link(in.ID, record.KindUser, "u-inactive", users[2].ID),
 		link(in.ID, record.KindUser, "u-unseen2", users[3].ID),
 		link(other.ID, record.KindUser, "u-other", users[4].ID),
@@ -183,6 +195,7 @@ func testLinkListUnseen(t *testing.T, s store.Store) {
 
 	all := unseen(record.KindUser, run.ID, 0, 100)
 	require.Equal(t, []int64{links[1].ID, links[3].ID, links[6].ID}, ids(all))
+	require.Equal(t, "u-seen", all[0].ManagerRef)
 	for _, l := range all {
 		require.True(t, l.EntityActive)
 		require.NotEmpty(t, l.Data, "the sweep needs the link data")

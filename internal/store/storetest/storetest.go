@@ -10,7 +10,6 @@ package storetest
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -127,11 +126,6 @@ func link(integrationID int64, kind record.Kind, externalID string, entityID int
 		Status: store.LinkLinked, MatchedBy: "created", Fingerprint: "fp-" + externalID,
 		Data: []byte(`{"state":"present"}`), Reason: "in scope",
 	}
-}
-
-// managerData is link data naming a manager, in the engine's form.
-func managerData(manager string) []byte {
-	return fmt.Appendf(nil, `{"state":"present","attrs":{"display_name":"x","manager":%q},"in_scope":true}`, manager)
 }
 
 // user builds an active end user.

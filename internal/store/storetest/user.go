@@ -257,27 +257,22 @@ func testUserManagersResolve(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	in := newIntegration(t, s, "contoso")
 	other := newIntegration(t, s, "acme")
-	users := newUsers(t, s, user("boss"), user("worker"), user("orphan"), user("bystander"), user("elsewhere"))
-	boss, worker, orphan, bystander, elsewhere := users[0], users[1], users[2], users[3], users[4]
+	users := newUsers(t, s, user("boss"), user("worker"), user("orphan"), user("bystander"),
+		user("waiting"), user("late"), user("elsewhere"), user("stale"))
+	boss, worker, orphan, bystander := users[0], users[1], users[2], users[3]
+	waiting, late, elsewhere, stale := users[4], users[5], users[6], users[7]
 
-	withData := func(l store.Link, data []byte) store.Link {
-		l.Data = data
+	// userLink is a user link of the integration written in the run.
+	userLink := func(integ int64, run *store.Run, ext string, entity int64, manager string) store.Link {
+		l := link(integ, record.KindUser, ext, entity)
+		l.ManagerRef, l.LastRunID = manager, run.ID
 		return l
 	}
-	upsertLinks(t, s,
-		withData(link(in.ID, record.KindUser, "ext-boss", boss.ID), []byte(`{"state":"present","attrs":{"display_name":"boss"}}`)),
-		withData(link(in.ID, record.KindUser, "ext-worker", worker.ID), managerData("ext-boss")),
-		withData(link(in.ID, record.KindUser, "ext-orphan", orphan.ID), managerData("ext-nobody")),
-		// No attrs at all: left alone.
-		withData(link(in.ID, record.KindUser, "ext-bystander", bystander.ID), []byte(`{"state":"present"}`)),
-		// The same manager ID in another integration means another object.
-		withData(link(other.ID, record.KindUser, "ext-elsewhere", elsewhere.ID), managerData("ext-boss")),
-	)
-	resolve := func(integ int64) int {
+	resolve := func(integ int64, run *store.Run) int {
 		var n int
 		inTx(t, s, func(ctx context.Context, tx store.Tx) error {
 			var err error
-			n, err = tx.UserManagersResolve(ctx, integ)
+			n, err = tx.UserManagersResolve(ctx, integ, run.ID)
 			return err
 		})
 		return n
@@ -288,31 +283,82 @@ func testUserManagersResolve(t *testing.T, s store.Store) {
 		return u.ManagerID
 	}
 
-	require.Equal(t, 1, resolve(in.ID), "only the worker's manager changes")
+	run1 := newRun(t, s, in.ID)
+	groupLink := link(in.ID, record.KindGroup, "ext-late", newGroups(t, s, store.Group{Name: "late", Active: true})[0].ID)
+	groupLink.LastRunID = run1.ID
+	otherRun1 := newRun(t, s, other.ID)
+	upsertLinks(t, s,
+		userLink(in.ID, run1, "ext-boss", boss.ID, ""),
+		userLink(in.ID, run1, "ext-worker", worker.ID, "ext-boss"),
+		userLink(in.ID, run1, "ext-orphan", orphan.ID, "ext-nobody"),
+		userLink(in.ID, run1, "ext-bystander", bystander.ID, ""),
+		userLink(in.ID, run1, "ext-waiting", waiting.ID, "ext-late"),
+		userLink(in.ID, run1, "ext-stale", stale.ID, "ext-boss"),
+		// A group link is no manager, whatever its external ID.
+		groupLink,
+		// The same manager ID in another integration means another object.
+		userLink(other.ID, otherRun1, "ext-elsewhere", elsewhere.ID, "ext-boss"),
+	)
+	require.Equal(t, 2, resolve(in.ID, run1), "the worker's and the stale user's managers change")
 	require.Equal(t, boss.ID, managerOf(worker.ID))
+	require.Equal(t, boss.ID, managerOf(stale.ID))
 	require.Zero(t, managerOf(orphan.ID), "an unlinked manager resolves to none")
+	require.Zero(t, managerOf(waiting.ID), "a group link is not a manager")
 	require.Zero(t, managerOf(boss.ID))
 	require.Zero(t, managerOf(elsewhere.ID), "another integration's users are not touched")
+	require.Equal(t, 0, resolve(in.ID, run1), "a second pass changes nothing")
+	require.Equal(t, 0, resolve(in.ID, otherRun1), "another integration's run names none of its links")
 
-	require.Equal(t, 0, resolve(in.ID), "a second pass changes nothing")
+	// A user left untouched by a run keeps its manager, even a stale one,
+	// unless the run wrote its manager's link.
+	st := users[7]
+	st.ManagerID = orphan.ID
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UserUpdateMany(ctx, []store.User{st}) })
 
-	// The manager changes at source, then its link appears for the orphan.
+	// The manager changes at source for the worker, the orphan's manager
+	// is now linked, and the late manager's link appears: the waiting
+	// user's link is not written in this run, but its manager's is.
+	run2 := newRun(t, s, in.ID)
 	upsertLinks(t, s,
-		withData(link(in.ID, record.KindUser, "ext-worker", worker.ID), managerData("ext-orphan")),
-		withData(link(in.ID, record.KindUser, "ext-orphan", orphan.ID), managerData("ext-boss")),
+		userLink(in.ID, run2, "ext-worker", worker.ID, "ext-orphan"),
+		userLink(in.ID, run2, "ext-orphan", orphan.ID, "ext-boss"),
+		userLink(in.ID, run2, "ext-late", late.ID, ""),
 	)
-	require.Equal(t, 2, resolve(in.ID))
+	require.Equal(t, 3, resolve(in.ID, run2))
 	require.Equal(t, orphan.ID, managerOf(worker.ID))
 	require.Equal(t, boss.ID, managerOf(orphan.ID))
+	require.Equal(t, late.ID, managerOf(waiting.ID), "a manager linked in the run reaches its unchanged report")
+	require.Equal(t, orphan.ID, managerOf(stale.ID), "neither the user's link nor its manager's was written")
+	require.Zero(t, managerOf(bystander.ID))
 
-	// A manager no longer linked clears the reference.
-	upsertLinks(t, s, withData(link(in.ID, record.KindUser, "ext-worker", worker.ID), managerData("ext-gone")))
-	require.Equal(t, 1, resolve(in.ID))
+	// The late manager's link loses its entity: its unchanged report loses
+	// its manager. A manager no longer linked clears the reference, and a
+	// link that names no manager clears it too.
+	run3 := newRun(t, s, in.ID)
+	gone := userLink(in.ID, run3, "ext-late", 0, "")
+	gone.Status = store.LinkOutOfScope
+	upsertLinks(t, s, gone,
+		userLink(in.ID, run3, "ext-worker", worker.ID, "ext-gone"),
+		userLink(in.ID, run3, "ext-orphan", orphan.ID, ""),
+	)
+	require.Equal(t, 3, resolve(in.ID, run3))
+	require.Zero(t, managerOf(waiting.ID))
 	require.Zero(t, managerOf(worker.ID))
+	require.Zero(t, managerOf(orphan.ID))
+	require.Equal(t, orphan.ID, managerOf(stale.ID))
+
+	// The boss's link is rewritten pointing at another user: every report
+	// follows, written in the run or not, the stale one included.
+	run4 := newRun(t, s, in.ID)
+	upsertLinks(t, s, userLink(in.ID, run4, "ext-boss", bystander.ID, ""))
+	require.Equal(t, 1, resolve(in.ID, run4), "only the stale user still named ext-boss")
+	require.Equal(t, bystander.ID, managerOf(stale.ID))
+	require.Zero(t, managerOf(elsewhere.ID))
 
 	// In the other integration, ext-boss is another object.
-	upsertLinks(t, s, link(other.ID, record.KindUser, "ext-boss", bystander.ID))
-	require.Equal(t, 1, resolve(other.ID), "the other integration resolves within itself")
-	require.Equal(t, bystander.ID, managerOf(elsewhere.ID))
-	require.Zero(t, managerOf(worker.ID))
+	otherRun2 := newRun(t, s, other.ID)
+	upsertLinks(t, s, userLink(other.ID, otherRun2, "ext-boss", late.ID, ""))
+	require.Equal(t, 1, resolve(other.ID, otherRun2), "the other integration resolves within itself")
+	require.Equal(t, late.ID, managerOf(elsewhere.ID))
+	require.Equal(t, bystander.ID, managerOf(stale.ID))
 }

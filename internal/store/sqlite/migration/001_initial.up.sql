@@ -69,7 +69,11 @@ CREATE TABLE users (
     employee_id        TEXT    NOT NULL,
     immutable_id       TEXT    NOT NULL,
     user_type          TEXT    NOT NULL,
-    manager_id         INTEGER REFERENCES users (id),
+    -- A user ID, set from the manager's link. Not a declared foreign key:
+    -- SQLite rewrites every index of a row whose self-referencing key
+    -- changes, which made re-resolving managers cost five index writes a
+    -- user.
+    manager_id         INTEGER,
     created_at         INTEGER NOT NULL,
     updated_at         INTEGER NOT NULL,
     deactivated_at     INTEGER,
@@ -121,12 +125,25 @@ CREATE TABLE links (
     fingerprint    TEXT    NOT NULL,
     data           TEXT,
     reason         TEXT    NOT NULL,
+    -- The external ID of the source object's manager at the source; NULL
+    -- for none.
+    manager_ref    TEXT,
     last_run_id    INTEGER NOT NULL,
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX links_key ON links (integration_id, kind, external_id);
 CREATE INDEX links_entity ON links (kind, entity_id);
+-- The entities an integration links, in order: EntityCount reads only this
+-- index.
+CREATE INDEX links_integration_entity ON links (integration_id, kind, entity_id)
+    WHERE entity_id IS NOT NULL;
+-- The links a run wrote, and the reports of a manager: what
+-- UserManagersResolve re-resolves after a run. last_run_id in the second
+-- lets it skip the reports the run wrote without reading their rows.
+CREATE INDEX links_run ON links (integration_id, kind, last_run_id);
+CREATE INDEX links_manager ON links (integration_id, kind, manager_ref, last_run_id)
+    WHERE manager_ref IS NOT NULL;
 
 -- The audit trail is append-only and outlives what it describes, so it has
 -- no foreign keys.
