@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ type benchOptions struct {
 	changes  int
 	repeat   int
 	dir      string
+	cpuProf  string
 }
 
 func newBench(g *globals) *cobra.Command {
@@ -62,6 +64,7 @@ Each figure is the median of --repeat runs.`,
 	f.IntVar(&o.changes, "changes", 1000, "renames in the delta run")
 	f.IntVar(&o.repeat, "repeat", 3, "runs of each measurement (the median is reported)")
 	f.StringVar(&o.dir, "dir", "", "directory for the databases (default: a temporary directory)")
+	f.StringVar(&o.cpuProf, "cpuprofile", "", "write CPU profiles of the first repetition's engine runs to FILE.initial, FILE.noop and FILE.delta")
 	c.AddCommand(newBenchEmulator())
 	return c
 }
@@ -199,12 +202,31 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions) error {
 			res, err := eng.Run(ctx, engine.RunParams{Integration: in, Settings: set, Source: src, Full: full, Trigger: "bench"})
 			return res, time.Since(t0), err
 		}
+		profile := func(phase string) func() {
+			if o.cpuProf == "" || i > 0 {
+				return func() {}
+			}
+			f, err := os.Create(o.cpuProf + "." + phase)
+			if err == nil {
+				err = pprof.StartCPUProfile(f)
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "cpu profile:", err)
+				return func() {}
+			}
+			return func() { pprof.StopCPUProfile(); f.Close() }
+		}
+		stop := profile("initial")
 		res, d, err := run(true)
+		stop()
 		if err != nil {
 			return fmt.Errorf("initial sync: %w", err)
 		}
 		initT = append(initT, d)
-		if res, d, err = run(true); err != nil {
+		stop = profile("noop")
+		res, d, err = run(true)
+		stop()
+		if err != nil {
 			return fmt.Errorf("no-op resync: %w", err)
 		}
 		noopT = append(noopT, d)
@@ -214,7 +236,10 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions) error {
 			return err
 		}
 		resp.Body.Close()
-		if res, d, err = run(false); err != nil {
+		stop = profile("delta")
+		res, d, err = run(false)
+		stop()
+		if err != nil {
 			return fmt.Errorf("delta: %w", err)
 		}
 		deltaT = append(deltaT, d)

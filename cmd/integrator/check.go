@@ -16,8 +16,7 @@ func newCheck(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := g.load()
 			if err != nil {
-				fmt.Fprintln(g.stderr, err)
-				return exitError{code: 2}
+				return err
 			}
 			in, ok := cfg.Integration(args[0])
 			if !ok {

@@ -65,9 +65,16 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	return root
 }
 
-// load reads and validates the configuration.
+// load reads and validates the configuration. A bad configuration is
+// printed as it is — one line per problem, with file, line and field — and
+// ends the command with exit code 1.
 func (g *globals) load() (*config.Config, error) {
-	return config.Load(g.configPath, all.Registry())
+	cfg, err := config.Load(g.configPath, all.Registry())
+	if err != nil {
+		fmt.Fprintln(g.stderr, err)
+		return nil, exitError{code: 1}
+	}
+	return cfg, nil
 }
 
 // logger builds the process logger from the config and flags.

@@ -26,8 +26,7 @@ func newServe(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
 			if err != nil {
-				fmt.Fprintln(g.stderr, err)
-				return exitError{code: 2}
+				return err
 			}
 			logger := g.logger(cfg)
 			app, err := daemon.Open(cmd.Context(), cfg, logger, daemon.Options{})

@@ -19,8 +19,7 @@ func newStatus(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
 			if err != nil {
-				fmt.Fprintln(g.stderr, err)
-				return exitError{code: 2}
+				return err
 			}
 			app, err := daemon.Open(cmd.Context(), cfg, g.logger(cfg), daemon.Options{})
 			if err != nil {

@@ -33,8 +33,7 @@ confirms a run that the deactivation threshold would otherwise hold.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := g.load()
 			if err != nil {
-				fmt.Fprintln(g.stderr, err)
-				return exitError{code: 2}
+				return err
 			}
 			name := args[0]
 			if _, ok := cfg.Integration(name); !ok {

@@ -14,8 +14,7 @@ func newValidate(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
 			if err != nil {
-				fmt.Fprintln(g.stderr, err)
-				return exitError{code: 1}
+				return err
 			}
 			fmt.Fprintf(g.stdout, "%s: OK, %d integration(s)\n", cfg.Path, len(cfg.Integrations))
 			return nil

@@ -145,11 +145,20 @@ func (e *Engine) run(ctx context.Context, p RunParams, dry store.Tx) (*Result, e
 		req.Cursor = cur.Value
 	}
 	fres, err := p.Source.Fetch(ctx, req, r)
-	if err == nil {
+	switch {
+	case err == nil && r.flushErr == nil:
+		err = r.flush(ctx)
+	case err == nil:
 		err = r.flushErr
+	case r.flushErr == nil:
+		// What was delivered before the failure is true: keep it.
+		if ferr := r.flush(ctx); ferr != nil {
+			e.logger.Warn("applying the records fetched before the failure", "run", r.run.ID, "err", ferr)
+		}
+		err = fmt.Errorf("fetching from source: %w", err)
 	}
 	if err != nil {
-		return r.fail(ctx, fmt.Errorf("fetching from source: %w", err))
+		return r.fail(ctx, err)
 	}
 	r.full = fres.Full || full
 	if fres.Resynced {

@@ -413,3 +413,23 @@ func TestReplayedRecordsConverge(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, all, 3)
 }
+
+func TestLargeGroupRepeatingAcrossPagesIsOneGroup(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.set.Scope = integration.Scope{AllUsers: true, DefaultSite: "Main"}
+	pages := [][]record.Record{
+		{group("g-big", "Everyone", "u1", "u2")},
+		{group("g-big", "Everyone", "u3"), group("g-it", "IT", "u3")},
+		{group("g-big", "Everyone", "u4")},
+		{user("u1", "a@x"), user("u2", "b@x"), user("u3", "c@x"), user("u4", "d@x")},
+	}
+	res := b.run(t, &script{pages: pages, cursor: "c1", failAt: -1})
+	require.Equal(t, int64(2), res.Run.ByKind[record.KindGroup].Created)
+	groups, err := b.st.GroupList(t.Context(), &store.EntityListParams{Search: "Everyone"})
+	require.NoError(t, err)
+	require.Len(t, groups, 1)
+	members, err := b.st.GroupMembers(t.Context(), groups[0].ID)
+	require.NoError(t, err)
+	require.Len(t, members, 4, "every slice's members")
+}

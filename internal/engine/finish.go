@@ -111,7 +111,7 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 	}
 	if r.usersChanged {
 		err := r.tx(ctx, func(tx store.Tx) error {
-			n, err := tx.UserManagersResolve(ctx, integ)
+			n, err := tx.UserManagersResolve(ctx, integ, r.run.ID)
 			r.writes += int64(n)
 			return err
 		})

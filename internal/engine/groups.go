@@ -34,11 +34,16 @@ func (r *runner) applyGroups(ctx context.Context, tx store.Tx, recs []record.Rec
 	var writes int64
 	for _, rec := range recs {
 		link := byID[rec.ID]
-		n, err := r.applyGroup(ctx, tx, rec, link)
+		n, nl, err := r.applyGroup(ctx, tx, rec, link)
 		if err != nil {
 			return fmt.Errorf("group %s: %w", rec.ID, err)
 		}
 		writes += n
+		if nl != nil {
+			// A large group repeats within a batch: later slices must
+			// see the link the first one wrote.
+			byID[rec.ID] = nl
+		}
 		if rec.Members == nil || rec.State == record.Removed {
 			continue
 		}
@@ -70,21 +75,25 @@ func (r *runner) applyGroups(ctx context.Context, tx store.Tx, recs []record.Rec
 }
 
 // applyGroup creates or updates one group's entity and link. Memberships
-// are applied by the caller. It returns the rows written.
-func (r *runner) applyGroup(ctx context.Context, tx store.Tx, rec record.Record, link *store.Link) (int64, error) {
-	var old linkData
-	if link != nil {
-		var err error
-		if old, err = decodeLinkData(link.Data); err != nil {
-			return 0, err
-		}
-	}
-	d := merge(old, rec)
+// are applied by the caller. It returns the rows written and the link as it
+// now is (nil when no link was written).
+func (r *runner) applyGroup(ctx context.Context, tx store.Tx, rec record.Record, link *store.Link) (int64, *store.Link, error) {
+	d := merge(linkData{}, rec)
 	d.InScope = rec.State == record.Present
 	fp := d.fingerprint()
+	if link != nil && link.Fingerprint != fp {
+		// Not the fast path: overlay on what the link kept.
+		old, err := decodeLinkData(link.Data)
+		if err != nil {
+			return 0, nil, err
+		}
+		d = merge(old, rec)
+		d.InScope = rec.State == record.Present
+		fp = d.fingerprint()
+	}
 	if link != nil && link.Fingerprint == fp {
 		r.c(record.KindGroup).Unchanged++
-		return 0, nil
+		return 0, nil, nil
 	}
 	name := d.Attrs[record.AttrName]
 	l := store.Link{
@@ -100,20 +109,20 @@ func (r *runner) applyGroup(ctx context.Context, tx store.Tx, rec record.Record,
 	case rec.State == record.Removed:
 		if link != nil && link.EntityID != 0 && link.EntityActive {
 			// Deactivations wait for the threshold check.
-			return 0, tx.PendingAdd(ctx, r.run.ID, []store.Pending{{
+			return 0, nil, tx.PendingAdd(ctx, r.run.ID, []store.Pending{{
 				Kind: record.KindGroup, ExternalID: rec.ID, Record: d.encode(), Reason: leaveReason(rec, placement{}),
 			}})
 		}
 		if link == nil {
 			r.c(record.KindGroup).Unchanged++
-			return 0, nil
+			return 0, nil, nil
 		}
 		l.Status = store.LinkRemoved
 		r.c(record.KindGroup).OutOfScope++
 	case l.EntityID == 0:
 		g := []store.Group{{Name: name, Mail: d.Attrs[record.AttrMail], Active: true}}
 		if err := tx.GroupInsertMany(ctx, g); err != nil {
-			return 0, fmt.Errorf("inserting group: %w", err)
+			return 0, nil, fmt.Errorf("inserting group: %w", err)
 		}
 		l.EntityID = g[0].ID
 		audits = append(audits, r.audit(record.KindGroup, g[0].ID, store.ActionCreated, "group at source", nil))
@@ -123,7 +132,7 @@ func (r *runner) applyGroup(ctx context.Context, tx store.Tx, rec record.Record,
 	default:
 		old, err := tx.GroupGet(ctx, l.EntityID)
 		if err != nil {
-			return 0, fmt.Errorf("reading group %d: %w", l.EntityID, err)
+			return 0, nil, fmt.Errorf("reading group %d: %w", l.EntityID, err)
 		}
 		nu := *old
 		nu.Name, nu.Mail = name, d.Attrs[record.AttrMail]
@@ -140,7 +149,7 @@ func (r *runner) applyGroup(ctx context.Context, tx store.Tx, rec record.Record,
 		}
 		if action != "" {
 			if err := tx.GroupUpdateMany(ctx, []store.Group{nu}); err != nil {
-				return 0, fmt.Errorf("updating group: %w", err)
+				return 0, nil, fmt.Errorf("updating group: %w", err)
 			}
 			ch, _ := json.Marshal(map[string][2]string{"name": {old.Name, nu.Name}, "mail": {old.Mail, nu.Mail}})
 			audits = append(audits, r.audit(record.KindGroup, nu.ID, action, reason, ch))
@@ -149,14 +158,15 @@ func (r *runner) applyGroup(ctx context.Context, tx store.Tx, rec record.Record,
 		}
 	}
 	if err := tx.LinkUpsertMany(ctx, []store.Link{l}); err != nil {
-		return 0, fmt.Errorf("writing group link: %w", err)
+		return 0, nil, fmt.Errorf("writing group link: %w", err)
 	}
 	writes++
 	if len(audits) > 0 {
 		if err := tx.AuditInsertMany(ctx, audits); err != nil {
-			return 0, fmt.Errorf("writing audit events: %w", err)
+			return 0, nil, fmt.Errorf("writing audit events: %w", err)
 		}
 		writes += int64(len(audits))
 	}
-	return writes, nil
+	l.EntityActive = rec.State == record.Present
+	return writes, &l, nil
 }

@@ -33,7 +33,19 @@ type runner struct {
 	// usersChanged is set when any user was written, so managers need
 	// resolving at the end.
 	usersChanged bool
+	// managers maps the current page's manager references to platform IDs.
+	managers map[string]int64
+	// buf holds records of one kind until there are enough for a
+	// transaction: sources send pages of a few dozen to a thousand
+	// records, and one transaction per small page would cost more in
+	// commits than in work.
+	buf      []record.Record
+	bufUnits int
 }
+
+// flushUnits is how much work (records, plus member changes) one
+// transaction takes.
+const flushUnits = 2000
 
 var _ connector.Sink = (*runner)(nil)
 
@@ -45,21 +57,47 @@ func (r *runner) tx(ctx context.Context, fn func(store.Tx) error) error {
 	return r.e.store.Tx(ctx, fn)
 }
 
-// Page applies one page of records in one transaction.
+// Page takes one page of records. Records are applied in the order they
+// come, a kind at a time, in transactions of about flushUnits records.
 func (r *runner) Page(ctx context.Context, recs []record.Record) error {
-	// Split by kind, keeping order within a kind; a connector normally
-	// sends one kind per page.
-	var groups, users []record.Record
 	for _, rec := range recs {
 		r.c(rec.Kind).Fetched++
-		switch rec.Kind {
-		case record.KindGroup:
-			groups = append(groups, rec)
-		case record.KindUser:
-			users = append(users, rec)
-		default:
+		if rec.Kind != record.KindGroup && rec.Kind != record.KindUser {
 			r.c(rec.Kind).Failed++
+			continue
 		}
+		if len(r.buf) > 0 && r.buf[0].Kind != rec.Kind {
+			if err := r.flush(ctx); err != nil {
+				return err
+			}
+		}
+		r.buf = append(r.buf, rec)
+		r.bufUnits++
+		if rec.Members != nil {
+			r.bufUnits += (len(rec.Members.Added) + len(rec.Members.Removed)) / 4
+		}
+		if r.bufUnits >= flushUnits {
+			if err := r.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	r.report(ctx, "fetching")
+	return nil
+}
+
+// flush applies the buffered records in one transaction.
+func (r *runner) flush(ctx context.Context) error {
+	if len(r.buf) == 0 {
+		return nil
+	}
+	recs := r.buf
+	r.buf, r.bufUnits = nil, 0
+	var groups, users []record.Record
+	if recs[0].Kind == record.KindGroup {
+		groups = recs
+	} else {
+		users = recs
 	}
 	err := r.tx(ctx, func(tx store.Tx) error {
 		if len(groups) > 0 {
@@ -79,7 +117,6 @@ func (r *runner) Page(ctx context.Context, recs []record.Record) error {
 		r.flushErr = err
 		return err
 	}
-	r.report(ctx, "fetching")
 	return nil
 }
 

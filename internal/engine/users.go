@@ -56,20 +56,25 @@ func (r *runner) applyUsers(ctx context.Context, tx store.Tx, recs []record.Reco
 	var toMatch []*userWork
 	var existing []*userWork
 	for _, rec := range recs {
-		w := &userWork{rec: rec, link: byID[rec.ID]}
-		var old linkData
+		w := &userWork{rec: rec, link: byID[rec.ID], place: r.scope.place(groupsOf[rec.ID])}
 		if w.link != nil {
-			if old, err = decodeLinkData(w.link.Data); err != nil {
+			// Fast path: a record that carries every attribute the link
+			// kept, unchanged, fingerprints the same without the link's
+			// data being decoded.
+			if w.setData(linkData{}); w.link.Fingerprint == w.fp {
+				r.c(record.KindUser).Unchanged++
+				continue
+			}
+			old, err := decodeLinkData(w.link.Data)
+			if err != nil {
 				return fmt.Errorf("user %s: %w", rec.ID, err)
 			}
-		}
-		w.data = merge(old, rec)
-		w.place = r.scope.place(groupsOf[rec.ID])
-		w.data.InScope, w.data.Site, w.data.Role = w.place.InScope, w.place.Site, w.place.Role
-		w.fp = w.data.fingerprint()
-		if w.link != nil && w.link.Fingerprint == w.fp {
-			r.c(record.KindUser).Unchanged++
-			continue
+			if w.setData(old); w.link.Fingerprint == w.fp {
+				r.c(record.KindUser).Unchanged++
+				continue
+			}
+		} else {
+			w.setData(linkData{})
 		}
 		active := w.link != nil && w.link.EntityID != 0 && w.link.EntityActive
 		switch {
@@ -96,6 +101,9 @@ func (r *runner) applyUsers(ctx context.Context, tx store.Tx, recs []record.Reco
 			toMatch = append(toMatch, w)
 		}
 	}
+	if err := r.resolveManagers(ctx, tx, append(existing, toMatch...)); err != nil {
+		return err
+	}
 	if err := r.diffExisting(ctx, tx, existing, b); err != nil {
 		return err
 	}
@@ -103,6 +111,14 @@ func (r *runner) applyUsers(ctx context.Context, tx store.Tx, recs []record.Reco
 		return err
 	}
 	return r.writeUsers(ctx, tx, b)
+}
+
+// setData merges the record over what the link kept, with the scope
+// outcome, and fingerprints the result.
+func (w *userWork) setData(old linkData) {
+	w.data = merge(old, w.rec)
+	w.data.InScope, w.data.Site, w.data.Role = w.place.InScope, w.place.Site, w.place.Role
+	w.fp = w.data.fingerprint()
 }
 
 // userBatch collects one page's writes.
@@ -146,7 +162,7 @@ func (r *runner) diffExisting(ctx context.Context, tx store.Tx, ws []*userWork, 
 			return err
 		}
 		nu := userFrom(w.data, siteID, w.place.Role)
-		nu.ID, nu.CreatedAt, nu.ManagerID = old.ID, old.CreatedAt, old.ManagerID
+		nu.ID, nu.CreatedAt, nu.ManagerID = old.ID, old.CreatedAt, r.managerOf(w, old.ManagerID)
 		changes := userChanges(old, nu)
 		switch {
 		case !old.Active:
@@ -256,8 +272,9 @@ func (r *runner) matchNew(ctx context.Context, tx store.Tx, ws []*userWork, b *u
 			return err
 		}
 		nu := userFrom(w.data, siteID, w.place.Role)
+		nu.ManagerID = r.managerOf(w, 0)
 		if old, ok := matched[f.userID]; ok {
-			nu.ID, nu.CreatedAt, nu.ManagerID = old.ID, old.CreatedAt, old.ManagerID
+			nu.ID, nu.CreatedAt, nu.ManagerID = old.ID, old.CreatedAt, r.managerOf(w, old.ManagerID)
 			b.updates = append(b.updates, nu)
 			b.audits = append(b.audits, r.audit(record.KindUser, old.ID, store.ActionLinked, f.why+"; "+w.place.Why, userChanges(old, nu)))
 			b.links = append(b.links, r.linkOf(w, old.ID, store.LinkLinked, f.rule, w.place.Why))
@@ -333,7 +350,7 @@ func (r *runner) linkOf(w *userWork, entityID int64, status, matchedBy, reason s
 	return store.Link{
 		IntegrationID: r.p.Integration.ID, Kind: w.rec.Kind, ExternalID: w.rec.ID,
 		EntityID: entityID, Status: status, MatchedBy: matchedBy, Fingerprint: w.fp,
-		Data: w.data.encode(), Reason: reason, LastRunID: r.run.ID,
+		Data: w.data.encode(), ManagerRef: w.data.Attrs[record.AttrManager], Reason: reason, LastRunID: r.run.ID,
 	}
 }
 
@@ -436,10 +453,55 @@ func userChanges(old, nu store.User) []byte {
 	cmp("user_type", old.UserType, nu.UserType)
 	cmp("site_id", old.SiteID, nu.SiteID)
 	cmp("role", old.Role, nu.Role)
+	cmp("manager_id", old.ManagerID, nu.ManagerID)
 	cmp("active", old.Active, nu.Active)
 	if len(ch) == 0 {
 		return nil
 	}
 	b, _ := json.Marshal(ch)
 	return b
+}
+
+// resolveManagers looks up, in one query, the platform users of the
+// managers the page's users name. A manager the store does not link yet
+// (one later in this run's stream) is resolved at the end of the run by
+// the store, from the links' ManagerRef.
+func (r *runner) resolveManagers(ctx context.Context, tx store.Tx, ws []*userWork) error {
+	r.managers = map[string]int64{}
+	var refs []string
+	for _, w := range ws {
+		if m := w.data.Attrs[record.AttrManager]; m != "" {
+			if _, ok := r.managers[m]; !ok {
+				r.managers[m] = 0
+				refs = append(refs, m)
+			}
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	links, err := tx.LinkGetMany(ctx, &store.LinkGetManyParams{IntegrationID: r.p.Integration.ID, Kind: record.KindUser, ExternalIDs: refs})
+	if err != nil {
+		return fmt.Errorf("reading managers' links: %w", err)
+	}
+	for _, l := range links {
+		r.managers[l.ExternalID] = l.EntityID
+	}
+	return nil
+}
+
+// managerOf returns the platform ID of a user's manager: none when the
+// source names none, the resolved one when known, else what it was.
+func (r *runner) managerOf(w *userWork, was int64) int64 {
+	m, ok := w.data.Attrs[record.AttrManager]
+	switch {
+	case !ok:
+		return was
+	case m == "":
+		return 0
+	}
+	if id := r.managers[m]; id != 0 {
+		return id
+	}
+	return was
 }

@@ -115,10 +115,14 @@ type Tx interface {
 	UserInsertMany(ctx context.Context, users []User) error
 	// UserUpdateMany replaces the stored fields of users by ID.
 	UserUpdateMany(ctx context.Context, users []User) error
-	// UserManagersResolve sets manager_id on the users linked to the
-	// integration whose link data names a manager, from the manager's link;
-	// it touches only rows whose manager changes and returns their count.
-	UserManagersResolve(ctx context.Context, integrationID int64) (int, error)
+	// UserManagersResolve sets manager_id on the integration's users from
+	// their links' ManagerRef: to the entity of the link with that external
+	// ID, or to none when there is no such link (or it has no entity). It
+	// considers only the links written in run runID and the links whose
+	// ManagerRef names a link written in run runID, so its cost follows the
+	// run's changes, not the directory's size. It writes only rows whose
+	// manager changes and returns their count.
+	UserManagersResolve(ctx context.Context, integrationID, runID int64) (int, error)
 
 	GroupInsertMany(ctx context.Context, groups []Group) error
 	GroupUpdateMany(ctx context.Context, groups []Group) error
@@ -394,6 +398,9 @@ type Link struct {
 	// Data is the last applied source record (attributes and state) as
 	// JSON, used to re-scope without refetching and to explain outcomes.
 	Data []byte
+	// ManagerRef is, for a user, the external ID of its manager at the
+	// source ("" for none); UserManagersResolve turns it into manager_id.
+	ManagerRef string
 	// Reason is the last outcome in words ("not in a mapped group", ...).
 	Reason       string
 	LastRunID    int64
