@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"fmt"
+	"hash/fnv"
 	"path/filepath"
 	"testing"
 
@@ -107,4 +109,168 @@ func TestBaselineInsert(t *testing.T) {
 	c, err := s.EntityCount(ctx, in.ID, record.KindUser)
 	require.NoError(t, err)
 	require.Equal(t, int64(1500), c.Active)
+}
+
+// guid is the i-th synthetic source ID, shaped like the GUIDs sources use
+// and, like them, in no particular order.
+func guid(i int) string {
+	h := fnv.New128a()
+	fmt.Fprintf(h, "%d", i)
+	s := h.Sum(nil)
+	return fmt.Sprintf("%x-%x-%x-%x-%x", s[0:4], s[4:6], s[6:8], s[8:10], s[10:16])
+}
+
+// benchLoad fills a store with n users linked from one integration in one
+// run, their IDs GUIDs and each one's manager another of them, and returns
+// their external IDs in insertion order.
+func benchLoad(b *testing.B, s *Store, in *store.Integration, run *store.Run, siteID int64, n int) []string {
+	b.Helper()
+	ctx := b.Context()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = guid(i)
+	}
+	for from := 0; from < n; from += benchPage {
+		page := baselinePage(from, min(benchPage, n-from))
+		users := make([]store.User, len(page))
+		links := make([]store.Link, len(page))
+		for i, rec := range page {
+			users[i] = rec.user
+			users[i].SiteID = siteID
+			links[i] = store.Link{IntegrationID: in.ID, Kind: record.KindUser, ExternalID: ids[from+i],
+				Status: store.LinkLinked, MatchedBy: "created", Fingerprint: "0123456789abcdef0123456789abcdef",
+				Data: rec.data, Reason: "in group Staff", ManagerRef: ids[(from+i)/50], LastRunID: run.ID}
+		}
+		require.NoError(b, s.Tx(ctx, func(tx store.Tx) error {
+			if err := tx.UserInsertMany(ctx, users); err != nil {
+				return err
+			}
+			for i := range links {
+				links[i].EntityID = users[i].ID
+			}
+			return tx.LinkUpsertMany(ctx, links)
+		}))
+	}
+	return ids
+}
+
+// benchRun starts a run of the integration.
+func benchRun(b *testing.B, s *Store, in *store.Integration) *store.Run {
+	b.Helper()
+	var run *store.Run
+	require.NoError(b, s.Tx(b.Context(), func(tx store.Tx) error {
+		var err error
+		run, err = tx.RunStart(b.Context(), &store.RunStartParams{IntegrationID: in.ID, Mode: "full"})
+		return err
+	}))
+	return run
+}
+
+const benchUsers = 20000
+
+// BenchmarkResyncPage reads pages of existing users the way a full resync
+// does when nothing changed: their links by external ID and a seen mark
+// each, one transaction per page, a new run every pass over the users.
+func BenchmarkResyncPage(b *testing.B) {
+	s, in, run, siteID := benchSetup(b)
+	ctx := b.Context()
+	ids := benchLoad(b, s, in, run, siteID, benchUsers)
+	n := 0
+	for b.Loop() {
+		from := n % benchUsers
+		if from == 0 {
+			run = benchRun(b, s, in)
+		}
+		page := ids[from : from+benchPage]
+		err := s.Tx(ctx, func(tx store.Tx) error {
+			links, err := tx.LinkGetMany(ctx, &store.LinkGetManyParams{IntegrationID: in.ID, Kind: record.KindUser, ExternalIDs: page})
+			if err != nil {
+				return err
+			}
+			if len(links) != len(page) {
+				return fmt.Errorf("got %d links of %d", len(links), len(page))
+			}
+			return tx.SeenMark(ctx, &store.SeenMarkParams{RunID: run.ID, Kind: record.KindUser, ExternalIDs: page})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += benchPage
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkMemberApply applies full member lists of 1,000-member groups,
+// as a full run does: the first pass inserts them, the next ones find
+// them all present and only mark them seen.
+func BenchmarkMemberApply(b *testing.B) {
+	s, in, run, _ := benchSetup(b)
+	ctx := b.Context()
+	const groups = 20
+	n := 0
+	for b.Loop() {
+		g := (n / benchPage) % groups
+		if g == 0 {
+			run = benchRun(b, s, in)
+		}
+		members := make([]string, benchPage)
+		for i := range members {
+			members[i] = guid(g*benchPage + i)
+		}
+		err := s.Tx(ctx, func(tx store.Tx) error {
+			_, err := tx.MemberApply(ctx, &store.MemberApplyParams{IntegrationID: in.ID, RunID: run.ID,
+				GroupExternalID: guid(-1 - g), Added: members})
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += benchPage
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "members/s")
+}
+
+// BenchmarkFinishFull runs the reads that close a full run that saw every
+// user: the pass over the links not seen, the count of linked users and
+// the membership sweep.
+func BenchmarkFinishFull(b *testing.B) {
+	s, in, run, siteID := benchSetup(b)
+	ctx := b.Context()
+	ids := benchLoad(b, s, in, run, siteID, benchUsers)
+	require.NoError(b, s.Tx(ctx, func(tx store.Tx) error {
+		if err := tx.SeenMark(ctx, &store.SeenMarkParams{RunID: run.ID, Kind: record.KindUser, ExternalIDs: ids}); err != nil {
+			return err
+		}
+		_, err := tx.MemberApply(ctx, &store.MemberApplyParams{IntegrationID: in.ID, RunID: run.ID,
+			GroupExternalID: "all", Added: ids})
+		return err
+	}))
+	for b.Loop() {
+		err := s.Tx(ctx, func(tx store.Tx) error {
+			ls, err := tx.LinkListUnseen(ctx, &store.LinkListUnseenParams{IntegrationID: in.ID, Kind: record.KindUser,
+				RunID: run.ID, Limit: 500})
+			if err != nil {
+				return err
+			}
+			if len(ls) != 0 {
+				return fmt.Errorf("%d links unseen", len(ls))
+			}
+			c, err := tx.EntityCount(ctx, in.ID, record.KindUser)
+			if err != nil {
+				return err
+			}
+			if c.Active != benchUsers {
+				return fmt.Errorf("%d users active", c.Active)
+			}
+			removed, err := tx.MemberSweep(ctx, in.ID, run.ID)
+			if len(removed) != 0 {
+				return fmt.Errorf("%d members swept", len(removed))
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(benchUsers*b.N)/b.Elapsed().Seconds(), "users/s")
 }

@@ -186,6 +186,14 @@ func (t *tx) LinkUpsertMany(ctx context.Context, links []store.Link) error {
 // LinkListUnseen lists, by ascending ID after p.AfterID, the integration's
 // links of p.Kind whose entity is active and that have no seen mark in
 // p.RunID. Only kinds with an entity table (users, groups) can be swept.
+//
+// The first page (AfterID 0) finds the unseen links by merging the
+// integration's external IDs with the run's seen marks, both read in
+// order from their indexes: one sequential pass that, after a full run,
+// usually leaves nothing or a page's worth to fetch. A probe of run_seen
+// per link costs several times as much. Later pages, which only a run that
+// missed many objects asks for, walk the links by ID from AfterID and
+// probe.
 func (t *tx) LinkListUnseen(ctx context.Context, p *store.LinkListUnseenParams) ([]store.Link, error) {
 	table, ok := entityTable(p.Kind)
 	if !ok {
@@ -195,39 +203,83 @@ func (t *tx) LinkListUnseen(ctx context.Context, p *store.LinkListUnseenParams) 
 	if limit <= 0 {
 		limit = -1
 	}
-	// NOT INDEXED walks links by rowid from AfterID, so paging through the
-	// sweep costs one pass over the table instead of a sort per page.
-	out, err := t.queryLinks(ctx, "links.unseen."+table, func() string {
-		return `SELECT ` + linkColumns + `, e.active
-		FROM links l NOT INDEXED JOIN ` + table + ` e ON e.id = l.entity_id
-		WHERE l.id > ? AND l.integration_id = ? AND l.kind = ? AND e.active = 1
-			AND NOT EXISTS (SELECT 1 FROM run_seen s
-				WHERE s.run_id = ? AND s.kind = l.kind AND s.external_id = l.external_id)
-		ORDER BY l.id LIMIT ?`
-	}, p.AfterID, p.IntegrationID, string(p.Kind), p.RunID, limit)
+	var (
+		out []store.Link
+		err error
+	)
+	if p.AfterID <= 0 {
+		out, err = t.queryLinks(ctx, "links.unseen.first."+table, func() string { return unseenFirstQuery(table) },
+			p.IntegrationID, string(p.Kind), p.RunID, limit)
+	} else {
+		out, err = t.queryLinks(ctx, "links.unseen.next."+table, func() string { return unseenNextQuery(table) },
+			p.AfterID, p.IntegrationID, string(p.Kind), p.RunID, limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("listing unseen links: %w", err)
 	}
 	return out, nil
 }
 
+// unseenFirstQuery lists unseen links of an entity table from the start:
+// the EXCEPT merges two index ranges ordered by external ID, and only the
+// links it leaves are read. Arguments: integration, kind, run, limit.
+func unseenFirstQuery(table string) string {
+	return `WITH unseen (external_id) AS (
+			SELECT external_id FROM links INDEXED BY links_key
+			WHERE integration_id = ?1 AND kind = ?2
+			EXCEPT
+			SELECT external_id FROM run_seen WHERE run_id = ?3 AND kind = ?2
+			ORDER BY 1
+		)
+		SELECT ` + linkColumns + `, e.active
+		FROM unseen u
+		CROSS JOIN links l INDEXED BY links_key
+			ON l.integration_id = ?1 AND l.kind = ?2 AND l.external_id = u.external_id
+		JOIN ` + table + ` e ON e.id = l.entity_id
+		WHERE e.active = 1
+		ORDER BY l.id LIMIT ?4`
+}
+
+// unseenNextQuery lists unseen links of an entity table after a link ID.
+// NOT INDEXED walks links by rowid from there, so paging costs one pass
+// over the table instead of a sort per page. Arguments: after, integration,
+// kind, run, limit.
+func unseenNextQuery(table string) string {
+	return `SELECT ` + linkColumns + `, e.active
+		FROM links l NOT INDEXED JOIN ` + table + ` e ON e.id = l.entity_id
+		WHERE l.id > ? AND l.integration_id = ? AND l.kind = ? AND e.active = 1
+			AND NOT EXISTS (SELECT 1 FROM run_seen s
+				WHERE s.run_id = ? AND s.kind = l.kind AND s.external_id = l.external_id)
+		ORDER BY l.id LIMIT ?`
+}
+
 // EntityCount counts the distinct platform entities of a kind the
-// integration links, by their active state.
+// integration links, by their active state. It reads only indexes: the
+// linked entity IDs in order from links_integration_entity, and the
+// inactive entities from the entity table's partial index of them. Entities
+// are never deleted, so every linked ID names one.
 func (r reader) EntityCount(ctx context.Context, integrationID int64, kind record.Kind) (store.EntityCount, error) {
 	table, ok := entityTable(kind)
 	if !ok {
 		return store.EntityCount{}, fmt.Errorf("counting entities: kind %q has no entities", kind)
 	}
 	var c store.EntityCount
-	err := r.queryRow(ctx, "links.count."+table, func() string {
-		return `
-		SELECT COALESCE(SUM(e.active), 0), COALESCE(SUM(1 - e.active), 0)
-		FROM (SELECT DISTINCT entity_id FROM links INDEXED BY links_key
-			WHERE integration_id = ? AND kind = ? AND entity_id IS NOT NULL) l
-		JOIN ` + table + ` e ON e.id = l.entity_id`
-	}, integrationID, string(kind)).Scan(&c.Active, &c.Inactive)
+	err := r.queryRow(ctx, "links.count."+table, func() string { return entityCountQuery(table) },
+		integrationID, string(kind)).Scan(&c.Active, &c.Inactive)
 	if err != nil {
 		return c, fmt.Errorf("counting %s entities: %w", kind, interpretError(err))
 	}
 	return c, nil
+}
+
+// entityCountQuery counts the active and inactive entities of a table that
+// an integration's links of a kind point at: the distinct linked IDs less
+// the inactive ones, which are few. Arguments: integration, kind.
+func entityCountQuery(table string) string {
+	return `SELECT n - inactive, inactive FROM
+		(SELECT COUNT(DISTINCT entity_id) AS n FROM links INDEXED BY links_integration_entity
+			WHERE integration_id = ?1 AND kind = ?2 AND entity_id IS NOT NULL),
+		(SELECT COUNT(*) AS inactive FROM ` + table + ` e INDEXED BY ` + table + `_inactive
+			WHERE e.active = 0 AND EXISTS (SELECT 1 FROM links l INDEXED BY links_integration_entity
+				WHERE l.integration_id = ?1 AND l.kind = ?2 AND l.entity_id = e.id))`
 }

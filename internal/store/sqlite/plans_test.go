@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,7 +36,8 @@ func TestQueryPlans(t *testing.T) {
 		q    string
 		args []any
 		// uses are plan steps that must appear; scans are the only
-		// names a SCAN step may have (subquery results).
+		// things a SCAN step may read (subquery results, small partial
+		// indexes).
 		uses  []string
 		scans []string
 	}{
@@ -48,6 +50,16 @@ func TestQueryPlans(t *testing.T) {
 		{"resolve others", resolveOthers, []any{1, "user", 1},
 			[]string{"SEARCH links USING COVERING INDEX links_run (integration_id=? AND kind=? AND last_run_id<?)",
 				"SEARCH links USING COVERING INDEX links_run (integration_id=? AND kind=? AND last_run_id>?)"}, []string{"CONSTANT"}},
+		{"unseen first", unseenFirstQuery("users"), []any{1, "user", 1, 500},
+			[]string{"MERGE (EXCEPT)", "SEARCH l USING INDEX links_key (integration_id=? AND kind=? AND external_id=?)",
+				"SEARCH e USING INTEGER PRIMARY KEY"}, []string{"u"}},
+		{"entity count", entityCountQuery("users"), []any{1, "user"},
+			[]string{"SEARCH links USING COVERING INDEX links_integration_entity (integration_id=? AND kind=? AND entity_id>?)",
+				"SEARCH l EXISTS USING COVERING INDEX links_integration_entity (integration_id=? AND kind=? AND entity_id=?)"},
+			[]string{"e USING COVERING INDEX users_inactive", "(subquery-1)", "(subquery-3)"}},
+		{"member sweep", memberSweepQuery, []any{1, 1},
+			[]string{"MERGE (EXCEPT)", "SEARCH memberships USING COVERING INDEX memberships_member (integration_id=? AND member_external_id=? AND group_external_id=?)"},
+			[]string{"gone"}},
 	}
 	for _, tc := range tests {
 		plan := explain(t, s, tc.q, tc.args...)
@@ -56,9 +68,11 @@ func TestQueryPlans(t *testing.T) {
 			require.Contains(t, text, u, "%s:\n%s", tc.name, text)
 		}
 		for _, step := range plan {
-			if name, ok := strings.CutPrefix(step, "SCAN "); ok {
-				name, _, _ = strings.Cut(name, " ")
-				require.Contains(t, tc.scans, name, "%s walks a table:\n%s", tc.name, text)
+			if what, ok := strings.CutPrefix(step, "SCAN "); ok {
+				allowed := slices.ContainsFunc(tc.scans, func(p string) bool {
+					return what == p || strings.HasPrefix(what, p+" ")
+				})
+				require.True(t, allowed, "%s walks a table:\n%s", tc.name, text)
 			}
 		}
 	}

@@ -224,6 +224,9 @@ func testEntityCount(t *testing.T, s store.Store) {
 		link(in.ID, record.KindUser, "a", users[0].ID),
 		link(in.ID, record.KindUser, "b", users[1].ID),
 		link(in.ID, record.KindUser, "c", users[2].ID),
+		// A second link to an entity does not count it twice, active or not.
+		link(in.ID, record.KindUser, "a-again", users[0].ID),
+		link(in.ID, record.KindUser, "c-again", users[2].ID),
 		link(in.ID, record.KindUser, "nothing", 0),
 		link(other.ID, record.KindUser, "d", users[3].ID),
 		link(in.ID, record.KindGroup, "g", groups[0].ID),

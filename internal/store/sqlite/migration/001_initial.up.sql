@@ -90,6 +90,9 @@ CREATE INDEX users_email_key ON users (email_key) WHERE email_key IS NOT NULL;
 CREATE INDEX users_employee_id_key ON users (employee_id_key) WHERE employee_id_key IS NOT NULL;
 CREATE INDEX users_immutable_id_key ON users (immutable_id_key) WHERE immutable_id_key IS NOT NULL;
 CREATE INDEX users_site ON users (site_id);
+-- The inactive entities, few next to the active ones: EntityCount counts
+-- them from these alone.
+CREATE INDEX users_inactive ON users (id) WHERE active = 0;
 
 CREATE TABLE groups (
     id                 INTEGER PRIMARY KEY,
@@ -103,6 +106,8 @@ CREATE TABLE groups (
     name_key           TEXT    NOT NULL,
     mail_key           TEXT    NOT NULL
 );
+-- As users_inactive.
+CREATE INDEX groups_inactive ON groups (id) WHERE active = 0;
 
 -- Source memberships, in source IDs. GroupMembers resolves them to platform
 -- entities through links.
@@ -134,8 +139,8 @@ CREATE TABLE links (
 );
 CREATE UNIQUE INDEX links_key ON links (integration_id, kind, external_id);
 CREATE INDEX links_entity ON links (kind, entity_id);
--- The entities an integration links, in order: EntityCount reads only this
--- index.
+-- The entities an integration links, in order: EntityCount reads this and
+-- the entity tables' indexes of inactive rows, never a table.
 CREATE INDEX links_integration_entity ON links (integration_id, kind, entity_id)
     WHERE entity_id IS NOT NULL;
 -- The links a run wrote, and the reports of a manager: what
