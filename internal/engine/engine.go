@@ -145,16 +145,12 @@ func (e *Engine) run(ctx context.Context, p RunParams, dry store.Tx) (*Result, e
 		req.Cursor = cur.Value
 	}
 	fres, err := p.Source.Fetch(ctx, req, r)
+	// What was delivered is true even when the fetch then failed: apply it.
+	aerr := r.drain(ctx)
 	switch {
-	case err == nil && r.flushErr == nil:
-		err = r.flush(ctx)
-	case err == nil:
-		err = r.flushErr
-	case r.flushErr == nil:
-		// What was delivered before the failure is true: keep it.
-		if ferr := r.flush(ctx); ferr != nil {
-			e.logger.Warn("applying the records fetched before the failure", "run", r.run.ID, "err", ferr)
-		}
+	case aerr != nil:
+		err = aerr
+	case err != nil:
 		err = fmt.Errorf("fetching from source: %w", err)
 	}
 	if err != nil {

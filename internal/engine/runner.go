@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/integrator-oss/integrator/internal/connector"
@@ -25,10 +26,11 @@ type runner struct {
 	full   bool
 	notes  []string
 	// plan collects a dry run's changes.
-	plan     *[]PlanItem
-	progress connector.Progress
-	// flushErr keeps an error from a page so Fetch's own error cannot hide it.
-	flushErr     error
+	plan *[]PlanItem
+	// progressMu guards progress, which the connector sets from its own
+	// goroutine.
+	progressMu   sync.Mutex
+	progress     connector.Progress
 	lastProgress time.Time
 	// usersChanged is set when any user was written, so managers need
 	// resolving at the end.
@@ -41,6 +43,12 @@ type runner struct {
 	// commits than in work.
 	buf      []record.Record
 	bufUnits int
+	// batches carries full buffers to the applier goroutine, so the next
+	// page is fetched and decoded while the last one is written; applied
+	// is closed when the applier is done and applyErr says how it ended.
+	batches  chan []record.Record
+	applied  chan struct{}
+	applyErr error
 }
 
 // flushUnits is how much work (records, plus member changes) one
@@ -58,16 +66,13 @@ func (r *runner) tx(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 // Page takes one page of records. Records are applied in the order they
-// come, a kind at a time, in transactions of about flushUnits records.
+// come, a kind at a time, in transactions of about flushUnits records, by
+// an applier goroutine: at most one batch waits while another is applied.
+// Page touches only the buffer; all other run state belongs to the applier.
 func (r *runner) Page(ctx context.Context, recs []record.Record) error {
 	for _, rec := range recs {
-		r.c(rec.Kind).Fetched++
-		if rec.Kind != record.KindGroup && rec.Kind != record.KindUser {
-			r.c(rec.Kind).Failed++
-			continue
-		}
 		if len(r.buf) > 0 && r.buf[0].Kind != rec.Kind {
-			if err := r.flush(ctx); err != nil {
+			if err := r.submit(ctx); err != nil {
 				return err
 			}
 		}
@@ -77,55 +82,92 @@ func (r *runner) Page(ctx context.Context, recs []record.Record) error {
 			r.bufUnits += (len(rec.Members.Added) + len(rec.Members.Removed)) / 4
 		}
 		if r.bufUnits >= flushUnits {
-			if err := r.flush(ctx); err != nil {
+			if err := r.submit(ctx); err != nil {
 				return err
 			}
 		}
 	}
-	r.report(ctx, "fetching")
 	return nil
 }
 
-// flush applies the buffered records in one transaction.
-func (r *runner) flush(ctx context.Context) error {
+// submit hands the buffer to the applier, starting it on first use. It
+// fails once the applier has failed, which stops the fetch.
+func (r *runner) submit(ctx context.Context) error {
 	if len(r.buf) == 0 {
 		return nil
 	}
-	recs := r.buf
-	r.buf, r.bufUnits = nil, 0
-	var groups, users []record.Record
-	if recs[0].Kind == record.KindGroup {
-		groups = recs
-	} else {
-		users = recs
+	if r.batches == nil {
+		r.batches, r.applied = make(chan []record.Record, 1), make(chan struct{})
+		go r.applyLoop(ctx)
 	}
-	err := r.tx(ctx, func(tx store.Tx) error {
-		if len(groups) > 0 {
-			if err := r.applyGroups(ctx, tx, groups); err != nil {
-				return err
-			}
-		}
-		if len(users) > 0 {
-			if err := r.applyUsers(ctx, tx, users, false); err != nil {
-				return err
-			}
-		}
+	batch := r.buf
+	r.buf, r.bufUnits = nil, 0
+	select {
+	case r.batches <- batch:
 		return nil
-	})
-	if err != nil {
-		err = fmt.Errorf("applying page: %w", err)
-		r.flushErr = err
+	case <-r.applied:
+		return r.applyErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// drain applies what is still buffered and waits for the applier. It
+// returns the first apply error.
+func (r *runner) drain(ctx context.Context) error {
+	err := r.submit(ctx)
+	if r.batches == nil {
 		return err
 	}
-	return nil
+	close(r.batches)
+	<-r.applied
+	if r.applyErr != nil {
+		return r.applyErr
+	}
+	return err
+}
+
+// applyLoop applies batches until the channel closes or one fails.
+func (r *runner) applyLoop(ctx context.Context) {
+	defer close(r.applied)
+	for batch := range r.batches {
+		if err := r.apply(ctx, batch); err != nil {
+			r.applyErr = fmt.Errorf("applying page: %w", err)
+			return
+		}
+		r.report(ctx, "fetching")
+	}
+}
+
+// apply writes one batch of records of one kind in one transaction.
+func (r *runner) apply(ctx context.Context, recs []record.Record) error {
+	kind := recs[0].Kind
+	r.c(kind).Fetched += int64(len(recs))
+	return r.tx(ctx, func(tx store.Tx) error {
+		switch kind {
+		case record.KindGroup:
+			return r.applyGroups(ctx, tx, recs)
+		case record.KindUser:
+			return r.applyUsers(ctx, tx, recs, false)
+		}
+		r.c(kind).Failed += int64(len(recs))
+		return nil
+	})
 }
 
 // Progress records the connector's own progress.
-func (r *runner) Progress(p connector.Progress) { r.progress = p }
+func (r *runner) Progress(p connector.Progress) {
+	r.progressMu.Lock()
+	r.progress = p
+	r.progressMu.Unlock()
+}
 
 func (r *runner) report(ctx context.Context, phase string) {
 	if r.p.Progress != nil {
-		r.p.Progress(Progress{Counts: r.total(), ByKind: r.kinds(), Requests: r.progress.Requests, Waiting: r.progress.Waiting, Phase: phase})
+		r.progressMu.Lock()
+		cp := r.progress
+		r.progressMu.Unlock()
+		r.p.Progress(Progress{Counts: r.total(), ByKind: r.kinds(), Requests: cp.Requests, Waiting: cp.Waiting, Phase: phase})
 	}
 	if r.dry != nil || time.Since(r.lastProgress) < 2*time.Second {
 		return
