@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/integrator-oss/integrator/internal/api"
 	"github.com/integrator-oss/integrator/internal/config"
 	"github.com/integrator-oss/integrator/internal/connector/all"
 	"github.com/integrator-oss/integrator/internal/daemon"
@@ -510,6 +513,25 @@ func TestSecretNeverLeaks(t *testing.T) {
 	require.NoError(t, err)
 	seen = append(seen, fmt.Sprintf("%+v", st))
 	seen = append(seen, fmt.Sprintf("%+v %v", *b.app.Config(), b.app.Config()))
+	// Every API route.
+	srv := httptest.NewServer(api.New(b.app.Store, b.app, slog.New(slog.NewTextHandler(b.logs, nil))))
+	defer srv.Close()
+	users, err := b.app.Store.UserList(t.Context(), &store.EntityListParams{Limit: 1})
+	require.NoError(t, err)
+	groups, err := b.app.Store.GroupList(t.Context(), &store.EntityListParams{Limit: 1})
+	require.NoError(t, err)
+	for _, path := range []string{"/api/v1/integrations", "/api/v1/integrations/t", "/api/v1/runs", "/api/v1/runs/1",
+		"/api/v1/runs?integration=t", fmt.Sprintf("/api/v1/users/%d", users[0].ID), "/api/v1/users",
+		"/api/v1/groups", fmt.Sprintf("/api/v1/groups/%d", groups[0].ID), "/api/v1/audit"} {
+		resp, err := http.Get(srv.URL + path)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", path, body)
+		seen = append(seen, string(body))
+	}
+	seen[0] = b.logs.String()
 	for i, s := range seen {
 		require.NotContains(t, s, testSecret, "output %d", i)
 	}
