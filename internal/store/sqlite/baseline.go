@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/fnv"
 	"strings"
 
 	"github.com/integrator-oss/integrator/internal/store"
@@ -67,6 +68,14 @@ func BaselineInsert(ctx context.Context, path string, n int) error {
 }
 
 const baselinePageSize = 1000
+
+// baselineExternalID is a GUID-shaped ID scattered over the key space.
+func baselineExternalID(i int) string {
+	h := fnv.New128a()
+	fmt.Fprintf(h, "%d", i)
+	b := h.Sum(nil)
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
 
 // baselineSetup creates the integration, site and run the baseline rows
 // belong to.
