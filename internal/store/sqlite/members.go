@@ -46,7 +46,7 @@ func (r reader) GroupMembers(ctx context.Context, groupID int64) ([]int64, error
 // MemberApply removes p.Removed and then adds p.Added to one group's source
 // memberships, marks the added ones seen in the run (including those that
 // already existed), and returns the number of memberships it inserted or
-// deleted.
+// deleted. Members are added in key order.
 func (t *tx) MemberApply(ctx context.Context, p *store.MemberApplyParams) (int, error) {
 	var changed int64
 	err := chunks(p.Removed, lookupChunk, func(part []string) error {
@@ -65,9 +65,10 @@ func (t *tx) MemberApply(ctx context.Context, p *store.MemberApplyParams) (int, 
 	if err != nil {
 		return 0, fmt.Errorf("removing members: %w", err)
 	}
-	err = forBatches(len(p.Added), 3, func(start, rows int) error {
+	added := sortedSet(p.Added)
+	err = forBatches(len(added), 3, func(start, rows int) error {
 		args := make([]any, 0, rows*3)
-		for _, m := range p.Added[start : start+rows] {
+		for _, m := range added[start : start+rows] {
 			args = append(args, p.IntegrationID, p.GroupExternalID, m)
 		}
 		res, err := t.exec(ctx, batchKey("members.add", rows), func() string {

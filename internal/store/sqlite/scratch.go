@@ -10,10 +10,12 @@ import (
 )
 
 // SeenMark marks external IDs seen in a run; marking twice is harmless.
+// The IDs are written in key order.
 func (t *tx) SeenMark(ctx context.Context, p *store.SeenMarkParams) error {
-	err := forBatches(len(p.ExternalIDs), 3, func(start, rows int) error {
+	ids := sortedSet(p.ExternalIDs)
+	err := forBatches(len(ids), 3, func(start, rows int) error {
 		args := make([]any, 0, rows*3)
-		for _, id := range p.ExternalIDs[start : start+rows] {
+		for _, id := range ids[start : start+rows] {
 			args = append(args, p.RunID, string(p.Kind), id)
 		}
 		_, err := t.exec(ctx, batchKey("seen.mark", rows), func() string {

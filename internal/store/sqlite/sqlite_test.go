@@ -326,3 +326,17 @@ func TestLinkDataIsReadableJSON(t *testing.T) {
 	require.NoError(t, s.r.QueryRowContext(ctx, `SELECT json_extract(data, '$.attrs.manager') FROM links`).Scan(&manager))
 	require.Equal(t, "m", manager)
 }
+
+func TestWriterPragmas(t *testing.T) {
+	t.Parallel()
+	s, _ := openTemp(t)
+	ctx := t.Context()
+	var mode string
+	var pages, cache int
+	require.NoError(t, s.wconn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode))
+	require.NoError(t, s.wconn.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&pages))
+	require.NoError(t, s.wconn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache))
+	require.Equal(t, "wal", mode)
+	require.Equal(t, 10000, pages)
+	require.Equal(t, -32000, cache, "a bounded page cache, in KiB")
+}

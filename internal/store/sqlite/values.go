@@ -174,3 +174,13 @@ func chunks[T any](all []T, size int, fn func([]T) error) error {
 func (s *Store) clock() time.Time {
 	return s.now().UTC().Truncate(time.Microsecond)
 }
+
+// sortedSet returns the distinct values of vals in ascending order, in a
+// new slice. Rows inserted in key order land next to each other in the
+// B-tree: each insert finds its page already in the cache and full pages
+// split at the end, not in the middle.
+func sortedSet(vals []string) []string {
+	out := slices.Clone(vals)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
