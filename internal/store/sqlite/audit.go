@@ -32,7 +32,7 @@ func (t *tx) AuditInsertMany(ctx context.Context, events []store.AuditEvent) err
 		}
 	}
 	err := forBatches(len(events), auditWidth, func(start, rows int) error {
-		args := make([]any, 0, rows*auditWidth)
+		args := t.args(rows * auditWidth)
 		for _, e := range events[start : start+rows] {
 			args = append(args, e.ID, timeValue(e.At), e.RunID, e.IntegrationID, string(e.Kind), e.EntityID,
 				e.Action, e.Reason, textValue(e.Changes))

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"fmt"
-	"hash/fnv"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -146,15 +145,6 @@ func TestBaselineInsert(t *testing.T) {
 	require.Equal(t, int64(1500), c.Active)
 }
 
-// guid is the i-th synthetic source ID, shaped like the GUIDs sources use
-// and, like them, in no particular order.
-func guid(i int) string {
-	h := fnv.New128a()
-	fmt.Fprintf(h, "%d", i)
-	s := h.Sum(nil)
-	return fmt.Sprintf("%x-%x-%x-%x-%x", s[0:4], s[4:6], s[6:8], s[8:10], s[10:16])
-}
-
 // benchLoad fills a store with n users linked from one integration in one
 // run, their IDs GUIDs and each one's manager another of them, and returns
 // their external IDs in insertion order.
@@ -163,7 +153,7 @@ func benchLoad(b *testing.B, s *Store, in *store.Integration, run *store.Run, si
 	ctx := b.Context()
 	ids := make([]string, n)
 	for i := range ids {
-		ids[i] = guid(i)
+		ids[i] = baselineExternalID(i)
 	}
 	for from := 0; from < n; from += benchPage {
 		page := baselinePage(from, min(benchPage, n-from))
@@ -255,11 +245,11 @@ func BenchmarkMemberApply(b *testing.B) {
 		}
 		members := make([]string, benchPage)
 		for i := range members {
-			members[i] = guid(g*benchPage + i)
+			members[i] = baselineExternalID(g*benchPage + i)
 		}
 		err := s.Tx(ctx, func(tx store.Tx) error {
 			_, err := tx.MemberApply(ctx, &store.MemberApplyParams{IntegrationID: in.ID, RunID: run.ID,
-				GroupExternalID: guid(-1 - g), Added: members})
+				GroupExternalID: baselineExternalID(-1 - g), Added: members})
 			return err
 		})
 		if err != nil {

@@ -87,7 +87,7 @@ func (t *tx) GroupInsertMany(ctx context.Context, groups []store.Group) error {
 		groups[i].UpdatedAt = now
 	}
 	err := forBatches(len(groups), groupWidth, func(start, rows int) error {
-		args := make([]any, 0, rows*groupWidth)
+		args := t.args(rows * groupWidth)
 		for i := start; i < start+rows; i++ {
 			args = groupArgs(args, &groups[i])
 		}
@@ -117,7 +117,7 @@ func (t *tx) GroupUpdateMany(ctx context.Context, groups []store.Group) error {
 		groups[i].UpdatedAt = now
 	}
 	err := forBatches(len(groups), groupWidth, func(start, rows int) error {
-		args := make([]any, 0, rows*groupWidth)
+		args := t.args(rows * groupWidth)
 		ids := make(map[int64]bool, rows)
 		for i := start; i < start+rows; i++ {
 			args = groupArgs(args, &groups[i])

@@ -122,7 +122,7 @@ func (t *tx) LinkUpsertMany(ctx context.Context, links []store.Link) error {
 	now := t.s.clock()
 	err := forBatches(len(links), linkWidth, func(start, rows int) error {
 		part := links[start : start+rows]
-		args := make([]any, 0, rows*linkWidth)
+		args := t.args(rows * linkWidth)
 		for i := range part {
 			l := &part[i]
 			args = append(args, l.IntegrationID, string(l.Kind), l.ExternalID, idValue(l.EntityID),

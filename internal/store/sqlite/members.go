@@ -67,7 +67,7 @@ func (t *tx) MemberApply(ctx context.Context, p *store.MemberApplyParams) (int, 
 	}
 	added := sortedSet(p.Added)
 	err = forBatches(len(added), 3, func(start, rows int) error {
-		args := make([]any, 0, rows*3)
+		args := t.args(rows * 3)
 		for _, m := range added[start : start+rows] {
 			args = append(args, p.IntegrationID, p.GroupExternalID, m)
 		}

@@ -14,7 +14,7 @@ import (
 func (t *tx) SeenMark(ctx context.Context, p *store.SeenMarkParams) error {
 	ids := sortedSet(p.ExternalIDs)
 	err := forBatches(len(ids), 3, func(start, rows int) error {
-		args := make([]any, 0, rows*3)
+		args := t.args(rows * 3)
 		for _, id := range ids[start : start+rows] {
 			args = append(args, p.RunID, string(p.Kind), id)
 		}
@@ -47,7 +47,7 @@ func (t *tx) PendingAdd(ctx context.Context, runID int64, recs []store.Pending) 
 		recs[i].Seq = last + int64(i) + 1
 	}
 	err := forBatches(len(recs), pendingWidth, func(start, rows int) error {
-		args := make([]any, 0, rows*pendingWidth)
+		args := t.args(rows * pendingWidth)
 		for _, r := range recs[start : start+rows] {
 			args = append(args, runID, r.Seq, string(r.Kind), r.ExternalID, textValue(r.Record), r.Reason)
 		}
@@ -99,7 +99,7 @@ func (t *tx) PendingList(ctx context.Context, runID int64, afterSeq int64, limit
 // keeps one entry.
 func (t *tx) RescopeAdd(ctx context.Context, runID int64, memberIDs []string) error {
 	err := forBatches(len(memberIDs), 2, func(start, rows int) error {
-		args := make([]any, 0, rows*2)
+		args := t.args(rows * 2)
 		for _, id := range memberIDs[start : start+rows] {
 			args = append(args, runID, id)
 		}

@@ -33,6 +33,9 @@ type Store struct {
 
 	// stmts caches statements prepared on wconn, by key. Guarded by wsem.
 	stmts map[string]*sql.Stmt
+	// argBuf is the argument list of the batch statement being run on
+	// wconn, reused from one to the next. Guarded by wsem.
+	argBuf []any
 
 	closeOnce sync.Once
 	closeErr  error
@@ -240,6 +243,18 @@ func (s *Store) inTx(ctx context.Context, fn func() error) error {
 // tx is one write transaction.
 type tx struct {
 	reader
+}
+
+// args returns an empty argument list with room for n values, for one
+// statement at a time: the next call reuses it. A page's batch statement
+// has thousands of arguments, and a new list for each was garbage the
+// collector then had to trace.
+func (t *tx) args(n int) []any {
+	if cap(t.s.argBuf) < n {
+		t.s.argBuf = make([]any, 0, n)
+	}
+	clear(t.s.argBuf[:cap(t.s.argBuf)])
+	return t.s.argBuf[:0]
 }
 
 var _ store.Tx = (*tx)(nil)

@@ -232,7 +232,7 @@ func (t *tx) UserInsertMany(ctx context.Context, users []store.User) error {
 		users[i].UpdatedAt = now
 	}
 	err := forBatches(len(users), userWidth, func(start, rows int) error {
-		args := make([]any, 0, rows*userWidth)
+		args := t.args(rows * userWidth)
 		for i := start; i < start+rows; i++ {
 			args = userArgs(args, &users[i])
 		}
@@ -262,7 +262,7 @@ func (t *tx) UserUpdateMany(ctx context.Context, users []store.User) error {
 		users[i].UpdatedAt = now
 	}
 	err := forBatches(len(users), userWidth, func(start, rows int) error {
-		args := make([]any, 0, rows*userWidth)
+		args := t.args(rows * userWidth)
 		ids := make(map[int64]bool, rows)
 		for i := start; i < start+rows; i++ {
 			args = userArgs(args, &users[i])
