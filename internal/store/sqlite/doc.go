@@ -18,6 +18,14 @@
 // statements, prepared once on the writer connection and kept, serve every
 // page size.
 //
+// Memory stays bounded whatever the database's size: the writer keeps a
+// 32 MB page cache, readers SQLite's default, and nothing is memory-mapped
+// (mapped pages count as the process's own once read). The WAL is
+// checkpointed every 10,000 pages rather than 1,000, so that index pages
+// rewritten by many batches are copied back once. The end of a full run
+// (LinkListUnseen, MemberSweep) merges sorted index ranges with EXCEPT
+// instead of probing the seen marks row by row.
+//
 // Schema migrations are embedded (migration/NNN_name.up.sql) and applied by
 // Open in one transaction; the versions applied are kept in
 // schema_migrations.
