@@ -19,19 +19,24 @@ type baselineRecord struct {
 	manager string
 }
 
-// newBaselineRecord returns the i-th synthetic user.
+// newBaselineRecord returns the i-th synthetic user. Its keys (external
+// ID, names, UPN, manager) are scattered like real directory keys — GUIDs
+// and names in no particular order — so the indexes take random inserts as
+// they do in a sync; sequential keys would only append, and make the
+// baseline look faster than SQLite is on such data.
 func newBaselineRecord(i int) baselineRecord {
-	name := fmt.Sprintf("user%07d", i)
+	ext := baselineExternalID(i)
+	name := fmt.Sprintf("%s.%07d", ext[:8], i)
 	u := store.User{
 		Role: store.RoleUser, Active: true, DisplayName: "User " + name, GivenName: "User", Surname: name,
 		UPN: name + "@contoso.example", Email: name + "@contoso.example", JobTitle: "Engineer",
 		Department: "Platform", EmployeeID: fmt.Sprintf("E%07d", i), ImmutableID: fmt.Sprintf("imm-%07d", i),
 		UserType: "Member",
 	}
-	manager := fmt.Sprintf("ext-%07d", i/50)
+	manager := baselineExternalID(i / 50)
 	data := fmt.Appendf(nil, `{"state":"present","attrs":{"display_name":%q,"upn":%q,"email":%q,"department":"Platform","job_title":"Engineer","manager":%q},"in_scope":true,"site":"HQ","role":"user"}`,
 		u.DisplayName, u.UPN, u.Email, manager)
-	return baselineRecord{user: u, data: data, ext: fmt.Sprintf("ext-%07d", i), manager: manager}
+	return baselineRecord{user: u, data: data, ext: ext, manager: manager}
 }
 
 // baselinePage returns the synthetic users from..from+n-1.
