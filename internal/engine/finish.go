@@ -31,6 +31,7 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 	// Count what would be deactivated before touching anything.
 	sweep := r.full && *r.p.Settings.DeactivateWhenNotFound
 	var users, groups int64
+	unseen := map[record.Kind]int64{}
 	err := r.tx(ctx, func(tx store.Tx) error {
 		var after int64
 		for {
@@ -58,6 +59,7 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 			if err != nil {
 				return err
 			}
+			unseen[k] = n
 			if k == record.KindUser {
 				users += n
 			} else {
@@ -104,6 +106,9 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 	}
 	if sweep {
 		for _, k := range []record.Kind{record.KindUser, record.KindGroup} {
+			if unseen[k] == 0 {
+				continue
+			}
 			if err := r.sweepUnseen(ctx, k); err != nil {
 				return nil, err
 			}
