@@ -252,7 +252,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions) error {
 	slower := max(median(fetchT), median(rawT))
 	fmt.Fprintf(out, "| measurement | median | users/s |\n|---|---|---|\n")
 	fmt.Fprintf(out, "| limit: emulator paging alone (fetch + decode) | %s | %.0f |\n", median(fetchT).Round(time.Millisecond), rate(fetchT))
-	fmt.Fprintf(out, "| limit: SQLite inserts alone (user + link rows) | %s | %.0f |\n", median(rawT).Round(time.Millisecond), rate(rawT))
+	fmt.Fprintf(out, "| limit: SQLite inserts alone (user, link, audit, seen rows) | %s | %.0f |\n", median(rawT).Round(time.Millisecond), rate(rawT))
 	fmt.Fprintf(out, "| initial full sync | %s | %.0f (%.2f× the slower limit) |\n", median(initT).Round(time.Millisecond), rate(initT), median(initT).Seconds()/slower.Seconds())
 	fmt.Fprintf(out, "| no-op full resync (rows written: %d) | %s | %.0f |\n", noopWrites, median(noopT).Round(time.Millisecond), rate(noopT))
 	fmt.Fprintf(out, "| delta of %d renames (%d users updated) | %s | |\n", o.changes, deltaUpdated, median(deltaT).Round(time.Millisecond))
