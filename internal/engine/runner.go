@@ -52,8 +52,11 @@ type runner struct {
 }
 
 // flushUnits is how much work (records, plus member changes) one
-// transaction takes.
-const flushUnits = 2000
+// transaction takes. Larger transactions write each index page touched by
+// many records once instead of once per commit; 8,000 measured 40% faster
+// than 2,000 on an initial sync of 200,000 users, for ~60 MB more peak RSS
+// (BENCHMARKS.md).
+const flushUnits = 8000
 
 var _ connector.Sink = (*runner)(nil)
 
