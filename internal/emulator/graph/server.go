@@ -14,23 +14,16 @@ func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	e.logger.Debug("graph emulator request", "method", r.Method, "path", path)
 
 	if tenant, ok := tokenEndpointTenant(path); ok {
+		serve := func(w http.ResponseWriter, r *http.Request) { e.serveToken(w, r, tenant) }
 		if f, hit := e.nextFault(path, true); hit {
-			e.logger.Debug("graph emulator fault", "path", path, "kind", f.Kind, "status", f.Status)
-			switch f.Kind {
-			case FaultMalformed:
-				writeMalformed(w, r)
-				return
-			case FaultTruncate:
-				serveTruncated(w, r, func(w http.ResponseWriter, r *http.Request) { e.serveToken(w, r, tenant) })
-				return
-			case FaultExpireToken:
-			default:
+			if done, _ := e.serveFault(w, r, f, serve, func(w http.ResponseWriter, r *http.Request, f Fault) {
 				e.tokenRequests.Add(1)
 				e.writeTokenFault(w, r, f)
+			}); done {
 				return
 			}
 		}
-		e.serveToken(w, r, tenant)
+		serve(w, r)
 		return
 	}
 
@@ -40,18 +33,9 @@ func (e *Emulator) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	expire := false
 	if f, hit := e.nextFault(path, false); hit {
-		e.logger.Debug("graph emulator fault", "path", path, "kind", f.Kind, "status", f.Status)
-		switch f.Kind {
-		case FaultMalformed:
-			writeMalformed(w, r)
-			return
-		case FaultTruncate:
-			serveTruncated(w, r, func(w http.ResponseWriter, r *http.Request) { e.serveGraph(w, r, false) })
-			return
-		case FaultExpireToken:
-			expire = true
-		default:
-			e.writeFaultStatus(w, r, f)
+		serve := func(w http.ResponseWriter, r *http.Request) { e.serveGraph(w, r, false) }
+		var done bool
+		if done, expire = e.serveFault(w, r, f, serve, e.writeFaultStatus); done {
 			return
 		}
 	}
@@ -124,4 +108,24 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request, expire boo
 		last := segs[len(segs)-1]
 		e.writeGraphError(w, http.StatusBadRequest, "BadRequest", "Resource not found for the segment '"+last+"'.")
 	}
+}
+
+// serveFault answers a request that drew fault f: a malformed or truncated
+// body of what serve would send, or the fault's status through status. It
+// reports whether the response was written, and whether the fault instead
+// expires the request's access token (the caller then serves it as such).
+func (e *Emulator) serveFault(w http.ResponseWriter, r *http.Request, f Fault,
+	serve http.HandlerFunc, status func(http.ResponseWriter, *http.Request, Fault)) (done, expire bool) {
+	e.logger.Debug("graph emulator fault", "path", r.URL.Path, "kind", f.Kind, "status", f.Status)
+	switch f.Kind {
+	case FaultMalformed:
+		writeMalformed(w, r)
+	case FaultTruncate:
+		serveTruncated(w, r, serve)
+	case FaultExpireToken:
+		return false, true
+	default:
+		status(w, r, f)
+	}
+	return true, false
 }
