@@ -74,6 +74,11 @@ type Record struct {
 type Members struct {
 	Added   []string
 	Removed []string
+	// Complete says Added is the group's whole current membership (a
+	// directory that returns member lists, not changes): the engine
+	// removes any other member it holds for the group, in delta runs too.
+	// A group with Complete set must arrive in one record per run.
+	Complete bool
 }
 
 // Well-known attribute names. Connectors map their vendor fields onto these;
@@ -95,4 +100,13 @@ const (
 	AttrManager = "manager"
 	AttrName    = "name"
 	AttrMail    = "mail"
+	// AttrOrgUnit is where a directory files the object: for LDAP/AD the
+	// DN of its parent container ("OU=Sales,OU=London,DC=corp,DC=example"),
+	// for Google Workspace the orgUnitPath ("/London/Sales"). Scope
+	// mappings by organisational unit read it; the deepest mapped unit wins.
+	AttrOrgUnit = "org_unit"
+	// Contact attributes (Entra organisational contacts and the like).
+	AttrCompany = "company"
+	AttrPhone   = "phone"
+	AttrMobile  = "mobile"
 )
