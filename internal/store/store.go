@@ -68,6 +68,18 @@ type Reader interface {
 	EntityCount(ctx context.Context, integrationID int64, kind record.Kind) (EntityCount, error)
 
 	AuditList(ctx context.Context, p *AuditListParams) ([]AuditEvent, error)
+
+	// ReviewGet returns one review item, or ErrNotFound.
+	ReviewGet(ctx context.Context, id int64) (*ReviewItem, error)
+	// ReviewList lists review items by ascending ID after AfterID.
+	ReviewList(ctx context.Context, p *ReviewListParams) ([]ReviewItem, error)
+	// ReviewCount counts review items in a status ("" counts all).
+	ReviewCount(ctx context.Context, status string) (int64, error)
+	// UserDuplicates lists sets of active people (users and agents, not
+	// contacts) sharing a key that should be unique: immutable ID, UPN,
+	// email or employee ID (compared case-insensitively), or, weaker, the
+	// same display name. At most Limit sets, strongest keys first.
+	UserDuplicates(ctx context.Context, limit int) ([]DuplicateSet, error)
 }
 
 // Tx is one transaction. Every write goes through a Tx.
@@ -154,6 +166,11 @@ type Tx interface {
 
 	// AuditInsertMany appends audit events.
 	AuditInsertMany(ctx context.Context, events []AuditEvent) error
+
+	// ReviewUpsert creates or replaces review items by (integration, kind,
+	// external ID), keeping the ID and CreatedAt of an existing one, and
+	// sets each item's ID.
+	ReviewUpsert(ctx context.Context, items []ReviewItem) error
 }
 
 // Integration is one configured connection to a source, as the store knows
@@ -304,10 +321,13 @@ type Site struct {
 	Name       string
 }
 
-// Roles of a platform user.
+// Roles of a platform user. Contacts (organisational contacts: people
+// without an account) are users with the contact role: they share the
+// user table, its keys and its history, but never match a user or agent.
 const (
-	RoleUser  = "user"
-	RoleAgent = "agent"
+	RoleUser    = "user"
+	RoleAgent   = "agent"
+	RoleContact = "contact"
 )
 
 // User is a platform user: an end user or an agent.
@@ -327,11 +347,18 @@ type User struct {
 	ImmutableID string
 	UserType    string
 	ManagerID   int64
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	// DeactivatedAt and DeactivatedReason are set while inactive.
+	// Owners maps a field name (the record.Attr* names, and "manager") to
+	// the ID of the integration that last wrote it under the ownership
+	// rules; a field absent from the map is owned by nobody yet.
+	Owners    map[string]int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// DeactivatedAt and DeactivatedReason are set while inactive;
+	// DeactivatedBy is the integration whose run deactivated the user (0
+	// for none or an operator).
 	DeactivatedAt     time.Time
 	DeactivatedReason string
+	DeactivatedBy     int64
 }
 
 // Group is a platform group.
@@ -378,6 +405,18 @@ const (
 	// entity, or an entity already linked to another object of the same
 	// integration; nothing was created or merged, and Reason says why.
 	LinkConflict = "conflict"
+	// LinkIgnored is a source object an operator chose to ignore from the
+	// review queue; runs leave it alone until the link is deleted.
+	LinkIgnored = "ignored"
+)
+
+// MatchedBy values an operator's review decision leaves on a link.
+const (
+	// MatchedOperator: an operator linked the object to an entity.
+	MatchedOperator = "operator"
+	// MatchedOperatorCreate: an operator asked for a new entity; the next
+	// run creates it without trying the matching rules.
+	MatchedOperatorCreate = "operator_create"
 )
 
 // Link ties one source object of one integration to a platform entity.
@@ -444,6 +483,8 @@ const (
 type UserFindParams struct {
 	Key    string
 	Values []string
+	// Contacts searches the contacts instead of the users and agents.
+	Contacts bool
 }
 
 // MemberApplyParams change one group's source memberships.
@@ -502,4 +543,59 @@ type AuditListParams struct {
 	Since, Until  time.Time
 	AfterID       int64
 	Limit         int
+}
+
+// Review item statuses.
+const (
+	ReviewOpen = "open"
+	// ReviewLinked, ReviewCreated and ReviewIgnored are an operator's
+	// decisions; ReviewCleared is an item a later run no longer found
+	// ambiguous.
+	ReviewLinked  = "linked"
+	ReviewCreated = "created"
+	ReviewIgnored = "ignored"
+	ReviewCleared = "cleared"
+)
+
+// ReviewItem is a source object the engine would not link or create on its
+// own: it matched several platform entities, or an entity another object of
+// the same integration already holds. Nothing was created or merged; an
+// operator decides.
+type ReviewItem struct {
+	ID            int64
+	IntegrationID int64
+	Kind          record.Kind
+	ExternalID    string
+	// Rule is the matching rule that collided ("email", ...).
+	Rule string
+	// Reason says what collided, in words.
+	Reason string
+	// Candidates are the platform entities the object matched.
+	Candidates []int64
+	// Data is the source record (link data form) as JSON.
+	Data       []byte
+	Status     string
+	RunID      int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	ResolvedAt time.Time
+	// ResolvedBy says who decided ("operator", "run 42").
+	ResolvedBy string
+}
+
+// ReviewListParams filter ReviewList. Zero fields do not filter.
+type ReviewListParams struct {
+	IntegrationID int64
+	Status        string
+	AfterID       int64
+	Limit         int
+}
+
+// DuplicateSet is a set of platform people that look like one person.
+type DuplicateSet struct {
+	// Key is what they share: "immutable_id", "upn", "email",
+	// "employee_id" or "display_name".
+	Key     string
+	Value   string
+	UserIDs []int64
 }

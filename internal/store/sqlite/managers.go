@@ -18,7 +18,9 @@ import (
 //     manager created, re-linked or unlinked in the run reaches its
 //     unchanged reports.
 //
-// Both write a user only when its manager changes. The second materializes
+// Both write a user only when its manager changes, and only when the
+// integration may set the manager under the field-ownership rules (a user
+// that several sources link records the owner of its manager). The second materializes
 // its reports first: joined in place, the planner may walk users once per
 // manager link.
 const (
@@ -28,12 +30,13 @@ const (
 			FROM links l INDEXED BY links_run
 			LEFT JOIN links m ON m.integration_id = l.integration_id AND m.kind = l.kind
 				AND m.external_id = l.manager_ref
-			WHERE l.integration_id = ? AND l.kind = ? AND l.last_run_id = ?
+			WHERE l.integration_id = ?1 AND l.kind = ?2 AND l.last_run_id = ?3
 				AND l.entity_id IS NOT NULL
 		)
-		UPDATE users SET manager_id = want.manager_id, updated_at = ?
+		UPDATE users SET manager_id = want.manager_id, updated_at = ?4
 		FROM want
-		WHERE users.id = want.user_id AND users.manager_id IS NOT want.manager_id`
+		WHERE users.id = want.user_id AND users.manager_id IS NOT want.manager_id
+			AND (users.owners = '' OR COALESCE(json_extract(users.owners, '$.manager'), ?1) = ?1)`
 	resolveReports = `
 		WITH want (user_id, manager_id) AS MATERIALIZED (
 			SELECT r.entity_id, m.entity_id
@@ -41,13 +44,14 @@ const (
 			CROSS JOIN links r INDEXED BY links_manager
 				ON r.integration_id = m.integration_id AND r.kind = m.kind
 					AND r.manager_ref = m.external_id
-			WHERE m.integration_id = ? AND m.kind = ? AND m.last_run_id = ?
+			WHERE m.integration_id = ?1 AND m.kind = ?2 AND m.last_run_id = ?3
 				AND r.manager_ref IS NOT NULL AND r.last_run_id <> m.last_run_id
 				AND r.entity_id IS NOT NULL
 		)
-		UPDATE users SET manager_id = want.manager_id, updated_at = ?
+		UPDATE users SET manager_id = want.manager_id, updated_at = ?4
 		FROM want
-		WHERE users.id = want.user_id AND users.manager_id IS NOT want.manager_id`
+		WHERE users.id = want.user_id AND users.manager_id IS NOT want.manager_id
+			AND (users.owners = '' OR COALESCE(json_extract(users.owners, '$.manager'), ?1) = ?1)`
 	// resolveOthers tells whether the integration has user links the run
 	// did not write.
 	resolveOthers = `

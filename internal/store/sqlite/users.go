@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,24 +13,30 @@ import (
 
 const userColumns = `id, site_id, role, active, display_name, given_name, surname, upn, email,
 	job_title, department, employee_id, immutable_id, user_type, manager_id,
-	created_at, updated_at, deactivated_at, deactivated_reason`
+	created_at, updated_at, deactivated_at, deactivated_reason, owners, deactivated_by`
 
 // userWriteColumns are the columns UserInsertMany writes, in userArgs order.
 const userWriteColumns = userColumns + `,
 	name_key, upn_key, email_key, employee_id_key, immutable_id_key`
 
-const userWidth = 24
+const userWidth = 26
 
 func scanUser(sc interface{ Scan(...any) error }) (store.User, error) {
 	var (
 		u                             store.User
 		site, manager                 sql.NullInt64
 		created, updated, deactivated sql.NullInt64
+		owners                        string
 	)
 	if err := sc.Scan(&u.ID, &site, &u.Role, &u.Active, &u.DisplayName, &u.GivenName, &u.Surname,
 		&u.UPN, &u.Email, &u.JobTitle, &u.Department, &u.EmployeeID, &u.ImmutableID, &u.UserType,
-		&manager, &created, &updated, &deactivated, &u.DeactivatedReason); err != nil {
+		&manager, &created, &updated, &deactivated, &u.DeactivatedReason, &owners, &u.DeactivatedBy); err != nil {
 		return u, err
+	}
+	if owners != "" {
+		if err := json.Unmarshal([]byte(owners), &u.Owners); err != nil {
+			return u, fmt.Errorf("user %d: decoding field owners: %w", u.ID, err)
+		}
 	}
 	u.SiteID = site.Int64
 	u.ManagerID = manager.Int64
@@ -45,7 +52,7 @@ func userArgs(args []any, u *store.User) []any {
 		u.ID, idValue(u.SiteID), u.Role, u.Active, u.DisplayName, u.GivenName, u.Surname,
 		u.UPN, u.Email, u.JobTitle, u.Department, u.EmployeeID, u.ImmutableID, u.UserType,
 		idValue(u.ManagerID), timeValue(u.CreatedAt), timeValue(u.UpdatedAt),
-		timeValue(u.DeactivatedAt), u.DeactivatedReason,
+		timeValue(u.DeactivatedAt), u.DeactivatedReason, ownersValue(u.Owners), u.DeactivatedBy,
 		strings.ToLower(u.DisplayName), keyValue(u.UPN), keyValue(u.Email),
 		keyValue(u.EmployeeID), keyValue(u.ImmutableID))
 }
@@ -182,9 +189,10 @@ func (t *tx) UserFind(ctx context.Context, p *store.UserFindParams) (map[string]
 	byKey := make(map[string][]int64)
 	err := chunks(keys, lookupChunk, func(part []string) error {
 		n, args := inArgs(nil, part)
-		rows, err := t.query(ctx, batchKey("users.find."+col, n), func() string {
-			return `SELECT ` + col + `, id FROM users WHERE ` + col + ` IN (` + inList(n) + `) ORDER BY id`
-		}, args...)
+		rows, err := t.query(ctx, batchKey("users.find2."+col, n), func() string {
+			return `SELECT ` + col + `, id FROM users WHERE ` + col + ` IN (` + inList(n) + `)
+				AND (role = 'contact') = ? ORDER BY id`
+		}, append(args, p.Contacts)...)
 		if err != nil {
 			return err
 		}
@@ -278,6 +286,7 @@ func (t *tx) UserUpdateMany(ctx context.Context, users []store.User) error {
 				employee_id = v.employee_id, immutable_id = v.immutable_id, user_type = v.user_type,
 				manager_id = v.manager_id, updated_at = v.updated_at,
 				deactivated_at = v.deactivated_at, deactivated_reason = v.deactivated_reason,
+				owners = v.owners, deactivated_by = v.deactivated_by,
 				name_key = v.name_key, upn_key = v.upn_key, email_key = v.email_key,
 				employee_id_key = v.employee_id_key, immutable_id_key = v.immutable_id_key
 			FROM v WHERE users.id = v.id`
@@ -294,4 +303,13 @@ func (t *tx) UserUpdateMany(ctx context.Context, users []store.User) error {
 		return fmt.Errorf("updating users: %w", err)
 	}
 	return nil
+}
+
+// ownersValue encodes a user's field owners; none is the empty string.
+func ownersValue(o map[string]int64) string {
+	if len(o) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(o)
+	return string(b)
 }

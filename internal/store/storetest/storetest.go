@@ -52,6 +52,10 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"TxCancel", testTxCancel},
 		{"TimeZones", testTimeZones},
 		{"ConcurrentTx", testConcurrentTx},
+		{"Owners", testOwners},
+		{"UserFindContacts", testUserFindContacts},
+		{"Review", testReview},
+		{"UserDuplicates", testUserDuplicates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
