@@ -50,6 +50,14 @@ type Options struct {
 	// BaseDelay, MaxDelay and MaxWait tune the backoff; zero values take
 	// DefaultBaseDelay, DefaultMaxDelay and DefaultMaxWait.
 	BaseDelay, MaxDelay, MaxWait time.Duration
+	// Throttled recognises a vendor's own way of saying "slow down" with a
+	// status that is not 429 (Google answers 403 with the reason
+	// userRateLimitExceeded). It is offered every 4xx response other than
+	// 429, with up to 64 KiB of its body; when it returns true the response
+	// is retried exactly like a 429 (Retry-After first, backoff otherwise).
+	// When it returns false the caller gets the response with its body
+	// intact. Nil: no other status is throttling.
+	Throttled func(status int, header http.Header, body []byte) bool
 }
 
 // Client sends requests with the retry and rate-limit policy of its Config.
@@ -65,6 +73,7 @@ type Client struct {
 	baseDelay  time.Duration
 	maxDelay   time.Duration
 	maxWait    time.Duration
+	throttled  func(int, http.Header, []byte) bool
 }
 
 // New builds a Client from cfg (defaults applied) without network I/O.
@@ -93,6 +102,7 @@ func New(cfg Config, opts Options) (*Client, error) {
 		baseDelay:  cmp.Or(opts.BaseDelay, DefaultBaseDelay),
 		maxDelay:   cmp.Or(opts.MaxDelay, DefaultMaxDelay),
 		maxWait:    cmp.Or(opts.MaxWait, DefaultMaxWait),
+		throttled:  opts.Throttled,
 	}
 	if c.sleep == nil {
 		c.sleep = sleepContext

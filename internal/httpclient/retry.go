@@ -1,6 +1,7 @@
 package httpclient
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -36,6 +37,7 @@ func (e *StatusError) Error() string {
 //     date) or else after an exponential backoff with jitter;
 //   - transport errors (refused or reset connections, timeouts) are retried
 //     for GET, HEAD and OPTIONS only; certificate errors are never retried;
+//   - a 4xx response that Options.Throttled recognises is retried like a 429;
 //   - every other response, 4xx included, is returned to the caller as is.
 //
 // When retries run out, or the next wait would take the request's total
@@ -80,7 +82,7 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 			}
 			canRetry = idempotent(req.Method)
 			delay = c.backoff(attempt)
-		case retryableStatus(resp.StatusCode):
+		case retryableStatus(resp.StatusCode) || c.isThrottled(resp):
 			status = resp.StatusCode
 			delay, retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
 			discard(resp)
@@ -113,6 +115,27 @@ func (c *Client) Do(req *http.Request) (*http.Response, error) {
 		}
 		waited += delay
 	}
+}
+
+// isThrottled offers a 4xx response to Options.Throttled. It reads up to
+// 64 KiB of the body and puts it back in front of the rest, so a response
+// that is not throttling reaches the caller unchanged.
+func (c *Client) isThrottled(resp *http.Response) bool {
+	if c.throttled == nil || resp.StatusCode < 400 || resp.StatusCode > 499 || resp.StatusCode == http.StatusTooManyRequests {
+		return false
+	}
+	head, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(head), resp.Body), Closer: resp.Body}
+	if err != nil {
+		return false
+	}
+	return c.throttled(resp.StatusCode, resp.Header, head)
+}
+
+// replayBody is a response body whose first bytes were read ahead.
+type replayBody struct {
+	io.Reader
+	io.Closer
 }
 
 // attemptRequest returns the request to send for the given attempt: req
