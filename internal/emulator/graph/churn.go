@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	mrand "math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -18,6 +19,9 @@ const (
 	opEnable
 	opGroupMove
 	opRestore
+	opContactAdd
+	opContactChange
+	opContactDelete
 )
 
 // churnWeights are the relative frequencies of the changes Churn makes.
@@ -29,16 +33,29 @@ var churnWeights = []struct {
 	{opDisable, 10}, {opEnable, 10}, {opGroupMove, 14}, {opRestore, 10},
 }
 
+// contactChurnWeights are the frequencies of contact changes, relative to
+// churnWeights, in a tenant that has organisational contacts.
+var contactChurnWeights = []struct {
+	op     churnOp
+	weight int
+}{
+	{opContactAdd, 2}, {opContactChange, 3}, {opContactDelete, 1},
+}
+
 // Churn makes n random, realistic changes to the tenant, as a live
 // directory sees them: hires, leavers (soft delete), renames, title and
 // department changes, disabled and re-enabled accounts, moves between
-// groups and restores of earlier leavers. It returns one human-readable
-// line per change. The same rng state on the same tenant gives the same
-// changes.
+// groups and restores of earlier leavers; in a tenant with organisational
+// contacts, also new, changed and deleted contacts. It returns one
+// human-readable line per change. The same rng state on the same tenant
+// gives the same changes.
 func (e *Emulator) Churn(rng *mrand.Rand, n int) []string {
 	out := make([]string, 0, n)
 	for range n {
-		op := pickOp(rng)
+		e.mu.RLock()
+		withContacts := e.contactCountLocked() > 0
+		e.mu.RUnlock()
+		op := pickOp(rng, withContacts)
 		var line string
 		ok := false
 		switch op {
@@ -56,6 +73,12 @@ func (e *Emulator) Churn(rng *mrand.Rand, n int) []string {
 			line, ok = e.churnGroupMove(rng)
 		case opRestore:
 			line, ok = e.churnRestore(rng)
+		case opContactAdd:
+			line, ok = e.churnContactAdd(rng), true
+		case opContactChange:
+			line, ok = e.churnContactChange(rng)
+		case opContactDelete:
+			line, ok = e.churnContactDelete(rng)
 		}
 		if !ok { // nothing fitted that change: hire someone instead
 			line = e.churnHire(rng)
@@ -65,13 +88,19 @@ func (e *Emulator) Churn(rng *mrand.Rand, n int) []string {
 	return out
 }
 
-func pickOp(rng *mrand.Rand) churnOp {
+// pickOp draws a change. A tenant without contacts draws from the user
+// changes alone, exactly as before contacts existed.
+func pickOp(rng *mrand.Rand, withContacts bool) churnOp {
+	weights := churnWeights
+	if withContacts {
+		weights = append(slices.Clip(weights), contactChurnWeights...)
+	}
 	total := 0
-	for _, w := range churnWeights {
+	for _, w := range weights {
 		total += w.weight
 	}
 	r := rng.IntN(total)
-	for _, w := range churnWeights {
+	for _, w := range weights {
 		if r < w.weight {
 			return w.op
 		}
@@ -222,4 +251,69 @@ func (e *Emulator) churnGroupMove(rng *mrand.Rand) (string, bool) {
 		return "", false
 	}
 	return fmt.Sprintf("group move: %s <%s> moved from %s to %s", u.DisplayName, u.UserPrincipalName, from.DisplayName, to.DisplayName), true
+}
+
+// pickContact returns a random active contact, probing a bounded number of
+// times.
+func (e *Emulator) pickContact(rng *mrand.Rand) (Contact, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if len(e.contacts) == 0 {
+		return Contact{}, false
+	}
+	for range 64 {
+		if c := &e.contacts[rng.IntN(len(e.contacts))]; c.state == stateActive {
+			return c.Contact.clone(), true
+		}
+	}
+	return Contact{}, false
+}
+
+func (e *Emulator) churnContactAdd(rng *mrand.Rand) string {
+	e.mu.RLock()
+	n := len(e.contacts)
+	e.mu.RUnlock()
+	c := generatedContact(rng, n)
+	c.ID = ""
+	c.ID = e.AddContact(c)
+	return fmt.Sprintf("contact added: %s <%s>, %s at %s", c.DisplayName, c.Mail, c.JobTitle, c.CompanyName)
+}
+
+func (e *Emulator) churnContactChange(rng *mrand.Rand) (string, bool) {
+	c, ok := e.pickContact(rng)
+	if !ok {
+		return "", false
+	}
+	var what string
+	err := e.UpdateContact(c.ID, func(v *Contact) {
+		switch rng.IntN(3) {
+		case 0:
+			v.JobTitle = jobTitles[rng.IntN(len(jobTitles))]
+			if v.JobTitle != c.JobTitle {
+				what = "is now " + v.JobTitle + " (was " + c.JobTitle + ")"
+			}
+		case 1:
+			number := fmt.Sprintf("+1 206 555 %04d", rng.IntN(10000))
+			v.Phones = slices.DeleteFunc(v.Phones, func(p Phone) bool { return p.Type == "mobile" })
+			v.Phones = append(v.Phones, Phone{Type: "mobile", Number: number})
+			what = "mobile is now " + number
+		default:
+			v.Department = contactDepartments[rng.IntN(len(contactDepartments))]
+			if v.Department != c.Department {
+				what = "moved to " + v.Department + " (was " + c.Department + ")"
+			}
+		}
+	})
+	if err != nil || what == "" {
+		return "", false
+	}
+	return fmt.Sprintf("contact changed: %s <%s> %s", c.DisplayName, c.Mail, what), true
+}
+
+func (e *Emulator) churnContactDelete(rng *mrand.Rand) (string, bool) {
+	c, ok := e.pickContact(rng)
+	if !ok || e.DeleteContact(c.ID) != nil {
+		return "", false
+	}
+	return fmt.Sprintf("contact deleted: %s <%s>", c.DisplayName, c.Mail), true
 }

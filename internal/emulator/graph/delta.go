@@ -18,10 +18,7 @@ type deltaQuery struct {
 // request. Graph rejects options a delta query does not support rather than
 // ignoring them, and so does the emulator.
 func parseInitialQuery(q url.Values, res resource, delta bool) (deltaQuery, *apiError) {
-	names, typeName, dflt := userPropNames[:], "user", uint64(defaultUserSel)
-	if res == resGroups {
-		names, typeName, dflt = groupPropNames[:], "group", defaultGroupSel
-	}
+	names, typeName, dflt := propNames(res)
 	dq := deltaQuery{sel: dflt}
 	if v, ok := queryGet(q, "select"); ok && strings.TrimSpace(v) != "" {
 		sel, err := parseSelect(v, names, typeName)
@@ -69,8 +66,11 @@ func queryGet(q url.Values, name string) (string, bool) {
 }
 
 func collectionName(res resource) string {
-	if res == resGroups {
+	switch res {
+	case resGroups:
 		return "groups"
+	case resContacts:
+		return "contacts"
 	}
 	return "users"
 }
@@ -78,10 +78,7 @@ func collectionName(res resource) string {
 func (e *Emulator) contextURL(base string, res resource, t *pageToken) string {
 	c := base + "/v1.0/$metadata#" + collectionName(res)
 	if t.selected {
-		names := userPropNames[:]
-		if res == resGroups {
-			names = groupPropNames[:]
-		}
+		names, _, _ := propNames(res)
 		c += "(" + selectNames(t.sel, names) + ")"
 	}
 	return c
@@ -92,16 +89,13 @@ func (e *Emulator) contextURL(base string, res resource, t *pageToken) string {
 func initialDeltaURL(base string, res resource, t *pageToken) string {
 	u := base + "/v1.0/" + collectionName(res) + "/delta"
 	if t != nil && t.selected {
-		names := userPropNames[:]
-		if res == resGroups {
-			names = groupPropNames[:]
-		}
+		names, _, _ := propNames(res)
 		u += "?$select=" + selectNames(t.sel, names)
 	}
 	return u
 }
 
-// serveDelta serves /users/delta and /groups/delta.
+// serveDelta serves /users/delta, /groups/delta and /contacts/delta.
 func (e *Emulator) serveDelta(w http.ResponseWriter, r *http.Request, res resource) {
 	q := r.URL.Query()
 	base := baseURL(r)

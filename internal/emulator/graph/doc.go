@@ -11,8 +11,9 @@
 //     issues opaque access tokens that expire after Options.TokenLifetime and
 //     answers bad requests with the OAuth error body (error, error_description,
 //     error_codes, timestamp, trace_id, correlation_id).
-//   - GET /v1.0/users/delta and /v1.0/groups/delta (also spelled delta(),
-//     microsoft.graph.delta and microsoft.graph.delta()): full rounds paged
+//   - GET /v1.0/users/delta, /v1.0/groups/delta and /v1.0/contacts/delta
+//     (organisational contacts), also spelled delta(), microsoft.graph.delta
+//     and microsoft.graph.delta(): full rounds paged
 //     with opaque $skiptoken nextLinks and closed by a $deltatoken deltaLink;
 //     delta rounds that return every object changed since the token in its
 //     latest state, "@removed" annotations (reason "changed" for a soft
@@ -22,8 +23,8 @@
 //     Location header once a token is older than Options.DeltaTokenTTL or
 //     has been invalidated.
 //   - GET /v1.0/users, /v1.0/users/{id|upn}, /v1.0/groups, /v1.0/groups/{id},
-//     /v1.0/groups/{id}/members and /v1.0/organization with $top/$skiptoken
-//     paging and $select.
+//     /v1.0/groups/{id}/members, /v1.0/contacts, /v1.0/contacts/{id} and
+//     /v1.0/organization with $top/$skiptoken paging and $select.
 //
 // Every error uses the Graph error body ({"error":{"code","message",
 // "innerError":{"date","request-id","client-request-id"}}}).
@@ -37,9 +38,10 @@
 // during a round is lost.
 //
 // Tests drive it through its mutation methods (AddUser, UpdateUser,
-// SoftDeleteUser, AddMember, Churn, ...) and its fault injection (Inject,
-// ExpireDeltaTokens, Empty, Options.RateLimit). All methods are safe to call
-// while requests are being served.
+// SoftDeleteUser, AddMember, AddContact, UpdateContact, DeleteContact,
+// Churn, ...) and its fault injection (Inject, ExpireDeltaTokens, Empty,
+// Options.RateLimit). All methods are safe to call while requests are
+// being served.
 //
 // Not a public API: the emulator exists for this module's tests, benchmarks
 // and demo.

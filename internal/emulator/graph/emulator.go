@@ -27,6 +27,9 @@ const (
 	DefaultMemberSliceSize = 50
 	DefaultDomain          = "contoso.com"
 	DefaultOrganization    = "Contoso"
+	// DefaultContactPercent is the share of users Generate adds as
+	// organisational contacts when Options.Contacts is zero.
+	DefaultContactPercent = 3
 	// MaxPageSize is the largest page Graph serves for directory objects.
 	MaxPageSize = 999
 )
@@ -77,6 +80,10 @@ type Options struct {
 	// of one second's worth); requests over it get 429 with Retry-After.
 	// Zero disables it.
 	RateLimit float64
+	// Contacts is how many organisational contacts Generate creates.
+	// Defaults to DefaultContactPercent percent of the users; negative
+	// means none.
+	Contacts int
 	// Domain is the tenant's default verified domain, used for generated
 	// user principal names and group mail. Defaults to "contoso.com".
 	Domain string
@@ -116,18 +123,20 @@ type Emulator struct {
 	key     []byte
 	limiter *rate.Limiter
 
-	mu       sync.RWMutex
-	epoch    uint64 // changes when the tenant is regenerated; older tokens get 410
-	gen      uint32 // bumped by ExpireDeltaTokens; older tokens get 410
-	seq      uint64 // last change sequence number handed out
-	changes  []uint32
-	users    []userRec
-	userIdx  map[string]int32
-	groups   []groupRec
-	groupIdx map[string]int32
-	empty    bool
-	rng      *mrand.Rand
-	created  time.Time // creation time stamped on objects added without one
+	mu         sync.RWMutex
+	epoch      uint64 // changes when the tenant is regenerated; older tokens get 410
+	gen        uint32 // bumped by ExpireDeltaTokens; older tokens get 410
+	seq        uint64 // last change sequence number handed out
+	changes    []uint32
+	users      []userRec
+	userIdx    map[string]int32
+	groups     []groupRec
+	groupIdx   map[string]int32
+	contacts   []contactRec
+	contactIdx map[string]int32
+	empty      bool
+	rng        *mrand.Rand
+	created    time.Time // creation time stamped on objects added without one
 
 	tokMu     sync.Mutex
 	tokens    map[string]time.Time
@@ -149,15 +158,16 @@ func New(o Options) *Emulator {
 	o = o.withDefaults()
 	key := sha256.Sum256([]byte("integrator graph emulator token key\x00" + o.TenantID))
 	e := &Emulator{
-		opts:     o,
-		logger:   o.Logger,
-		key:      key[:],
-		epoch:    randomUint64(),
-		userIdx:  map[string]int32{},
-		groupIdx: map[string]int32{},
-		rng:      mrand.New(mrand.NewPCG(1, 2)),
-		created:  time.Date(2021, 3, 1, 8, 0, 0, 0, time.UTC),
-		tokens:   map[string]time.Time{},
+		opts:       o,
+		logger:     o.Logger,
+		key:        key[:],
+		epoch:      randomUint64(),
+		userIdx:    map[string]int32{},
+		groupIdx:   map[string]int32{},
+		contactIdx: map[string]int32{},
+		rng:        mrand.New(mrand.NewPCG(1, 2)),
+		created:    time.Date(2021, 3, 1, 8, 0, 0, 0, time.UTC),
+		tokens:     map[string]time.Time{},
 	}
 	if o.RateLimit > 0 {
 		e.limiter = rate.NewLimiter(rate.Limit(o.RateLimit), max(1, int(o.RateLimit)))
@@ -218,8 +228,9 @@ func (e *Emulator) ExpireDeltaTokens() {
 
 // Empty switches the "empty tenant" mishap on or off. While it is on, full
 // enumerations (initial delta rounds and lists) return no objects, and a
-// deltaLink round reports every existing user and group as removed, as a
-// tenant answering for the wrong directory or without permissions would.
+// deltaLink round reports every existing user, group and contact as
+// removed, as a tenant answering for the wrong directory or without
+// permissions would.
 // The directory itself is untouched: switching it off serves it again.
 func (e *Emulator) Empty(on bool) {
 	e.mu.Lock()

@@ -77,6 +77,46 @@ var groupPropNames = [gpCount]string{
 // selected (or expanded) explicitly.
 const defaultGroupSel = 1<<gpMembers - 1
 
+// Organisational contact properties, in the order they are written.
+const (
+	cpID = iota
+	cpAddresses
+	cpCompanyName
+	cpDepartment
+	cpDisplayName
+	cpGivenName
+	cpJobTitle
+	cpMail
+	cpMailNickname
+	cpOnPremisesLastSyncDateTime
+	cpOnPremisesSyncEnabled
+	cpPhones
+	cpProxyAddresses
+	cpSurname
+	cpCount
+)
+
+var contactPropNames = [cpCount]string{
+	"id", "addresses", "companyName", "department", "displayName", "givenName", "jobTitle", "mail",
+	"mailNickname", "onPremisesLastSyncDateTime", "onPremisesSyncEnabled", "phones", "proxyAddresses", "surname",
+}
+
+// defaultContactSel is every contact property: orgContact has no reduced
+// default set.
+const defaultContactSel = 1<<cpCount - 1
+
+// propNames returns the property names of a resource's objects, their
+// Graph type name and the properties returned without $select.
+func propNames(res resource) (names []string, typeName string, dflt uint64) {
+	switch res {
+	case resGroups:
+		return groupPropNames[:], "group", defaultGroupSel
+	case resContacts:
+		return contactPropNames[:], "orgContact", defaultContactSel
+	}
+	return userPropNames[:], "user", defaultUserSel
+}
+
 // parseSelect turns a $select value into a mask over names. Property names
 // are matched case-insensitively, as Graph does; id is always included.
 func parseSelect(v string, names []string, typeName string) (uint64, error) {
@@ -206,6 +246,94 @@ func appendUser(b []byte, u *userRec, sel uint64, delta, withType bool) []byte {
 			b = appendNullable(b, u.userType)
 		default: // mobilePhone, officeLocation, preferredLanguage, deletedDateTime
 			b = append(b, "null"...)
+		}
+	}
+	return append(b, '}')
+}
+
+// appendContact writes an active contact with the selected properties.
+func appendContact(b []byte, c *contactRec, sel uint64) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, c.ID)
+	for p := 1; p < cpCount; p++ {
+		if sel&(1<<p) == 0 {
+			continue
+		}
+		b = append(b, ',', '"')
+		b = append(b, contactPropNames[p]...)
+		b = append(b, '"', ':')
+		switch p {
+		case cpAddresses:
+			b = append(b, '[')
+			for i, a := range c.Addresses {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, `{"city":`...)
+				b = appendNullable(b, a.City)
+				b = append(b, `,"countryOrRegion":`...)
+				b = appendNullable(b, a.CountryOrRegion)
+				b = append(b, `,"officeLocation":`...)
+				b = appendNullable(b, a.OfficeLocation)
+				b = append(b, `,"postalCode":`...)
+				b = appendNullable(b, a.PostalCode)
+				b = append(b, `,"state":`...)
+				b = appendNullable(b, a.State)
+				b = append(b, `,"street":`...)
+				b = appendNullable(b, a.Street)
+				b = append(b, '}')
+			}
+			b = append(b, ']')
+		case cpCompanyName:
+			b = appendNullable(b, c.CompanyName)
+		case cpDepartment:
+			b = appendNullable(b, c.Department)
+		case cpDisplayName:
+			b = appendNullable(b, c.DisplayName)
+		case cpGivenName:
+			b = appendNullable(b, c.GivenName)
+		case cpJobTitle:
+			b = appendNullable(b, c.JobTitle)
+		case cpMail:
+			b = appendNullable(b, c.Mail)
+		case cpMailNickname:
+			b = appendNullable(b, c.MailNickname)
+		case cpOnPremisesLastSyncDateTime:
+			if c.OnPremisesSyncEnabled {
+				b = appendTime(b, c.changed)
+			} else {
+				b = append(b, "null"...)
+			}
+		case cpOnPremisesSyncEnabled:
+			if c.OnPremisesSyncEnabled {
+				b = append(b, "true"...)
+			} else {
+				b = append(b, "null"...)
+			}
+		case cpPhones:
+			b = append(b, '[')
+			for i, ph := range c.Phones {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, `{"type":`...)
+				b = appendString(b, ph.Type)
+				b = append(b, `,"number":`...)
+				b = appendNullable(b, ph.Number)
+				b = append(b, '}')
+			}
+			b = append(b, ']')
+		case cpProxyAddresses:
+			b = append(b, '[')
+			for i, a := range c.ProxyAddresses {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, a)
+			}
+			b = append(b, ']')
+		case cpSurname:
+			b = appendNullable(b, c.Surname)
 		}
 	}
 	return append(b, '}')

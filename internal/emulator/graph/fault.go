@@ -150,8 +150,11 @@ func (e *Emulator) setThrottleHeaders(h http.Header) {
 // deltaPathFor maps a request path to the initial delta path of its
 // collection, for the Location header of a 410.
 func deltaPathFor(p string) string {
-	if strings.Contains(p, "/groups") {
+	switch {
+	case strings.Contains(p, "/groups"):
 		return "/groups/delta"
+	case strings.Contains(p, "/contacts"):
+		return "/contacts/delta"
 	}
 	return "/users/delta"
 }

@@ -48,18 +48,28 @@ var generatedEpoch = time.Date(2021, 3, 1, 8, 0, 0, 0, time.UTC).Unix()
 // a fan-out of eight, about 80% of members synced from on-premises (an
 // immutable ID). Groups are named "Sales", "Support", ... and then
 // "Group 0013" and so on; every fifth group is a Microsoft 365 group with
-// mail. Tokens issued before Generate get 410 afterwards.
+// mail. Options.Contacts organisational contacts (by default 3% of the
+// users) follow, people at partner companies with business phones, some
+// with a mobile, an address and an on-premises origin. Tokens issued
+// before Generate get 410 afterwards.
 func (e *Emulator) Generate(users, groups int, seed int64) {
 	rng := mrand.New(mrand.NewPCG(uint64(seed), uint64(seed)^0x5eed5eed5eed5eed))
+	contacts := e.opts.Contacts
+	if contacts == 0 {
+		contacts = users * DefaultContactPercent / 100
+	}
+	contacts = max(contacts, 0)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.epoch = randomUint64()
 	e.seq = 0
-	e.changes = make([]uint32, 0, users+groups+users*11/10)
+	e.changes = make([]uint32, 0, users+groups+users*11/10+contacts)
 	e.users = make([]userRec, 0, users)
 	e.userIdx = make(map[string]int32, users)
 	e.groups = make([]groupRec, 0, groups)
 	e.groupIdx = make(map[string]int32, groups)
+	e.contacts = make([]contactRec, 0, contacts)
+	e.contactIdx = make(map[string]int32, contacts)
 	e.empty = false
 	e.rng = mrand.New(mrand.NewPCG(uint64(seed)+1, 0x1d))
 
@@ -85,6 +95,61 @@ func (e *Emulator) Generate(users, groups int, seed int64) {
 			}
 		}
 	}
+	// Contacts draw from a generator of their own, so the users and groups
+	// of a seed are the same whatever the number of contacts.
+	crng := mrand.New(mrand.NewPCG(uint64(seed)^0xc0a7ac75, 0x0c))
+	for i := range contacts {
+		c := generatedContact(crng, i)
+		e.appendContact(&c)
+	}
+}
+
+// Partner companies of generated contacts, with their mail domains.
+var contactCompanies = []struct{ name, domain string }{
+	{"Fabrikam", "fabrikam.com"}, {"Northwind Traders", "northwindtraders.com"},
+	{"Adatum", "adatum.com"}, {"Litware", "litwareinc.com"}, {"Tailspin Toys", "tailspintoys.com"},
+	{"Woodgrove Bank", "woodgrovebank.com"}, {"Proseware", "proseware.com"},
+	{"Wide World Importers", "wideworldimporters.com"},
+}
+
+var contactDepartments = []string{"Sales", "Purchasing", "Support", "Legal", "Finance", "Logistics"}
+
+var contactCities = []struct{ city, state, postal, country string }{
+	{"Redmond", "WA", "98052", "United States"}, {"London", "", "EC1A 1BB", "United Kingdom"},
+	{"Munich", "BY", "80331", "Germany"}, {"Lyon", "", "69002", "France"},
+	{"Toronto", "ON", "M5H 2N2", "Canada"}, {"Sydney", "NSW", "2000", "Australia"},
+}
+
+// generatedContact is the i-th generated contact: unique mail, a business
+// phone, a mobile for about half, a fax for one in ten, an address for two
+// in three, synced from on-premises for about half.
+func generatedContact(rng *mrand.Rand, i int) Contact {
+	given := givenNames[(i*7+3)%len(givenNames)]
+	surname := surnames[(i*13+i/len(givenNames))%len(surnames)]
+	co := contactCompanies[i%len(contactCompanies)]
+	local := strings.ToLower(given) + "." + strings.ToLower(surname) + ".c" + strconv.Itoa(i+1)
+	c := Contact{
+		ID: randomUUID(rng), GivenName: given, Surname: surname, DisplayName: given + " " + surname + " (" + co.name + ")",
+		Mail: local + "@" + co.domain, CompanyName: co.name,
+		JobTitle:              jobTitles[rng.IntN(len(jobTitles))],
+		Department:            contactDepartments[rng.IntN(len(contactDepartments))],
+		Phones:                []Phone{{Type: "business", Number: fmt.Sprintf("+1 425 555 %04d", rng.IntN(10000))}},
+		OnPremisesSyncEnabled: rng.IntN(2) == 0,
+	}
+	if rng.IntN(2) == 0 {
+		c.Phones = append(c.Phones, Phone{Type: "mobile", Number: fmt.Sprintf("+1 206 555 %04d", rng.IntN(10000))})
+	}
+	if rng.IntN(10) == 0 {
+		c.Phones = append(c.Phones, Phone{Type: "businessFax", Number: fmt.Sprintf("+1 425 555 %04d", rng.IntN(10000))})
+	}
+	if rng.IntN(3) != 0 {
+		city := contactCities[rng.IntN(len(contactCities))]
+		c.Addresses = []Address{{
+			Street: strconv.Itoa(1+rng.IntN(400)) + " Main Street", City: city.city, State: city.state,
+			PostalCode: city.postal, CountryOrRegion: city.country, OfficeLocation: "Building " + strconv.Itoa(1+rng.IntN(9)),
+		}}
+	}
+	return c
 }
 
 func groupName(g int) string {

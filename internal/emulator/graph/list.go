@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// serveList serves /users, /groups and /groups/{id}/members with $top and
-// $skiptoken paging.
+// serveList serves /users, /groups, /contacts and /groups/{id}/members with
+// $top and $skiptoken paging.
 func (e *Emulator) serveList(w http.ResponseWriter, r *http.Request, res resource, groupID string) {
 	q := r.URL.Query()
 	base := baseURL(r)
@@ -91,6 +91,8 @@ func (e *Emulator) countLocked(res resource, ref int32) int64 {
 				n++
 			}
 		}
+	case resContacts:
+		n = int64(e.contactCountLocked())
 	case resGroupMembers:
 		for _, m := range e.groups[ref].members {
 			if m.present {
@@ -155,6 +157,34 @@ func (e *Emulator) serveGroup(w http.ResponseWriter, r *http.Request, id string)
 		open := len(b)
 		b = appendGroupOpen(b, &e.groups[i], dq.sel, false)
 		b = append(b, '}')
+		b[open] = ','
+	}
+	e.mu.RUnlock()
+	*bp = b[:0]
+	if !ok {
+		e.writeAPIError(w, notFound(id))
+		return
+	}
+	writeEntity(w, b)
+}
+
+// serveContact serves /contacts/{id}.
+func (e *Emulator) serveContact(w http.ResponseWriter, r *http.Request, id string) {
+	dq, aerr := parseInitialQuery(r.URL.Query(), resContacts, false)
+	if aerr != nil {
+		e.writeAPIError(w, aerr)
+		return
+	}
+	bp := e.getBuf()
+	defer e.putBuf(bp)
+	b := append((*bp)[:0], `{"@odata.context":`...)
+	b = appendString(b, baseURL(r)+"/v1.0/$metadata#contacts/$entity")
+	e.mu.RLock()
+	i, ok := e.activeContact(id)
+	ok = ok && !e.empty
+	if ok {
+		open := len(b)
+		b = appendContact(b, &e.contacts[i], dq.sel)
 		b[open] = ','
 	}
 	e.mu.RUnlock()

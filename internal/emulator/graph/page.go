@@ -53,6 +53,62 @@ func (e *Emulator) buildPage(p *page, t *pageToken, size int) (done bool) {
 		return e.buildGroupsPage(p, t, size)
 	case resGroupMembers:
 		return e.buildMembersPage(p, t, size)
+	case resContacts:
+		return e.buildContactsPage(p, t, size)
+	}
+	return true
+}
+
+func (e *Emulator) buildContactsPage(p *page, t *pageToken, size int) bool {
+	replay := !e.opts.DisableReplay
+	switch t.phase {
+	case phaseFull, phaseList:
+		if e.empty {
+			t.pos = uint64(len(e.contacts))
+		}
+		for scanned := 0; t.pos < uint64(len(e.contacts)) && p.n < size && scanned < maxScan; scanned++ {
+			c := &e.contacts[t.pos]
+			t.pos++
+			if c.state == stateActive {
+				p.sep()
+				p.buf = appendContact(p.buf, c, t.sel)
+			}
+		}
+		return t.pos >= uint64(len(e.contacts))
+	case phaseRemoveAll:
+		for scanned := 0; t.pos < uint64(len(e.contacts)) && p.n < size && scanned < maxScan; scanned++ {
+			c := &e.contacts[t.pos]
+			t.pos++
+			if c.state != stateDeleted {
+				p.sep()
+				p.buf = appendRemoved(p.buf, c.ID, "deleted")
+			}
+		}
+		return t.pos >= uint64(len(e.contacts))
+	case phaseDelta:
+		for scanned := 0; t.pos < t.upto && p.n < size && scanned < maxScan; scanned++ {
+			ch := e.changes[t.pos]
+			t.pos++
+			if ch&kindBits != contactBit {
+				continue
+			}
+			c := &e.contacts[ch&^contactBit]
+			if c.seq != t.pos { // a later entry carries the latest state
+				continue
+			}
+			p.sep()
+			start := len(p.buf)
+			if c.state == stateActive {
+				p.buf = appendContact(p.buf, c, t.sel)
+			} else {
+				p.buf = appendRemoved(p.buf, c.ID, "deleted")
+			}
+			if replay && replayPick(c.ID, t.upto) {
+				p.replays = append(p.replays, [2]int{start, len(p.buf)})
+			}
+		}
+		p.flushReplays()
+		return t.pos >= t.upto
 	}
 	return true
 }
@@ -87,7 +143,7 @@ func (e *Emulator) buildUsersPage(p *page, t *pageToken, size int) bool {
 		for scanned := 0; t.pos < t.upto && p.n < size && scanned < maxScan; scanned++ {
 			c := e.changes[t.pos]
 			t.pos++
-			if c&groupBit != 0 {
+			if c&kindBits != 0 {
 				continue
 			}
 			u := &e.users[c]
@@ -169,7 +225,7 @@ func (e *Emulator) buildGroupsPage(p *page, t *pageToken, size int) bool {
 		defer p.flushReplays()
 		for scanned := 0; t.pos < t.upto && p.n < size && scanned < maxScan; scanned++ {
 			c := e.changes[t.pos]
-			if c&groupBit == 0 {
+			if c&kindBits != groupBit {
 				t.pos++
 				continue
 			}

@@ -16,6 +16,7 @@ const (
 	resUsers resource = iota + 1
 	resGroups
 	resGroupMembers
+	resContacts
 )
 
 // phase says what a page token continues.

@@ -92,16 +92,22 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request, expire boo
 		e.serveList(w, r, resUsers, "")
 	case len(segs) == 1 && coll == "groups":
 		e.serveList(w, r, resGroups, "")
+	case len(segs) == 1 && coll == "contacts":
+		e.serveList(w, r, resContacts, "")
 	case len(segs) == 1 && coll == "organization":
 		e.serveOrganization(w, r)
 	case len(segs) == 2 && coll == "users" && isDeltaSegment(segs[1]):
 		e.serveDelta(w, r, resUsers)
 	case len(segs) == 2 && coll == "groups" && isDeltaSegment(segs[1]):
 		e.serveDelta(w, r, resGroups)
+	case len(segs) == 2 && coll == "contacts" && isDeltaSegment(segs[1]):
+		e.serveDelta(w, r, resContacts)
 	case len(segs) == 2 && coll == "users":
 		e.serveUser(w, r, segs[1])
 	case len(segs) == 2 && coll == "groups":
 		e.serveGroup(w, r, segs[1])
+	case len(segs) == 2 && coll == "contacts":
+		e.serveContact(w, r, segs[1])
 	case len(segs) == 3 && coll == "groups" && strings.EqualFold(segs[2], "members"):
 		e.serveList(w, r, resGroupMembers, segs[1])
 	default:

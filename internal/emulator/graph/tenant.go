@@ -56,8 +56,13 @@ const (
 	stateDeleted
 )
 
-// groupBit marks change log entries that refer to a group.
-const groupBit = 1 << 31
+// Change log entries are object indexes tagged with their kind in the top
+// bits: none for a user, groupBit for a group, contactBit for a contact.
+const (
+	groupBit   = 1 << 31
+	contactBit = 1 << 30
+	kindBits   = groupBit | contactBit
+)
 
 // memberRef points from a member to its entry in a group's member list.
 type memberRef struct{ group, pos int32 }
