@@ -39,6 +39,8 @@ type App struct {
 	progress    func(name string, p engine.Progress)
 	finished    func(name string, res *engine.Result, err error)
 	maxAttempts int
+	// defs are the integrations created through the API (defs.go).
+	defs *defs
 }
 
 // Options tune an App.
@@ -66,6 +68,10 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, o Option
 	a := &App{cfg: cfg, logger: logger, Store: st, engine: engine.New(st, logger),
 		jobsPath: jobsPathFor(path), progress: o.Progress, finished: o.Finished, maxAttempts: o.MaxAttempts}
 	if err := a.recordIntegrations(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := a.openDefs(ctx, path); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -143,7 +149,7 @@ func (a *App) Close() error {
 
 // integration finds a configured integration and its store row.
 func (a *App) integration(ctx context.Context, name string) (*config.Integration, *store.Integration, error) {
-	in, ok := a.cfg.Integration(name)
+	in, ok := a.lookup(name)
 	if !ok {
 		return nil, nil, fmt.Errorf("no integration named %q in %s", name, a.cfg.Path)
 	}

@@ -25,13 +25,7 @@ func (a *App) StartJobs(ctx context.Context, periodic bool) error {
 	if a.sched != nil {
 		return errors.New("job engine already started")
 	}
-	var scheds []jobs.Schedule
-	for _, in := range a.cfg.Integrations {
-		s := in.Settings
-		scheds = append(scheds, jobs.Schedule{
-			Name: s.Name, Enabled: s.Enabled, Every: s.Schedule.Every, Cron: s.Schedule.Cron, RunTimeout: s.RunTimeout,
-		})
-	}
+	scheds := schedulesOf(a.Integrations())
 	sched, err := jobs.OpenSQLite(ctx, a.jobsPath, jobs.Config{
 		Runner: a, Skips: a, Logger: a.logger, Schedules: scheds, Periodic: periodic, MaxAttempts: a.maxAttempts,
 	})

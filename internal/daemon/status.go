@@ -18,6 +18,8 @@ type IntegrationStatus struct {
 	Type     string `json:"type"`
 	Enabled  bool   `json:"enabled"`
 	Schedule string `json:"schedule"`
+	// Source is where the integration is defined: "file" or "api".
+	Source string `json:"source"`
 	// NextRun is zero when unknown (disabled, or no scheduler running).
 	NextRun     time.Time  `json:"next_run,omitzero"`
 	LastRun     *store.Run `json:"last_run,omitempty"`
@@ -36,13 +38,13 @@ type IntegrationStatus struct {
 func (a *App) Status(ctx context.Context) ([]IntegrationStatus, error) {
 	var out []IntegrationStatus
 	now := time.Now()
-	for _, in := range a.cfg.Integrations {
+	for _, in := range a.Integrations() {
 		s := in.Settings
 		row, err := a.Store.IntegrationGet(ctx, s.Name)
 		if err != nil {
 			return nil, fmt.Errorf("reading integration %s: %w", s.Name, err)
 		}
-		st := IntegrationStatus{Name: s.Name, Type: s.Type, Enabled: s.Enabled}
+		st := IntegrationStatus{Name: s.Name, Type: s.Type, Enabled: s.Enabled, Source: a.SourceOf(s.Name)}
 		if s.Schedule.Cron != "" {
 			st.Schedule = "cron " + s.Schedule.Cron
 		} else {
