@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -18,6 +19,7 @@ const (
 const (
 	tickWorkers     = 2
 	tickMaxAttempts = 3
+	tickTimeout     = 10 * time.Second
 )
 
 // uniqueStates are the states in which a job blocks another of the same

@@ -20,6 +20,12 @@ const (
 	DefaultMaxAttempts = 5
 	// DefaultRunTimeout bounds one run of an integration.
 	DefaultRunTimeout = 2 * time.Hour
+	// DefaultRescueGrace is how long after its run timeout a job still
+	// marked running is taken for the job of a dead process and made
+	// available again by River's rescuer. A live process cancels the run at
+	// its timeout and the run returns within seconds, so the grace keeps
+	// the rescuer from starting a second run beside one still returning.
+	DefaultRescueGrace = 30 * time.Second
 )
 
 // Triggers say why a run was started.
@@ -112,6 +118,12 @@ type Config struct {
 	// the leadership, a daemon on the same database enqueues no ticks.
 	Periodic bool
 
+	// RescueGrace is how long after a run's timeout its job, still marked
+	// running, is taken for the job of a dead process and made available
+	// again (on the leader, which looks every 30 s). Defaults to
+	// DefaultRescueGrace.
+	RescueGrace time.Duration
+
 	// Test knobs; zero keeps River's production defaults.
 	fetchPollInterval time.Duration
 	fetchCooldown     time.Duration
@@ -129,6 +141,9 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.RescueGrace == 0 {
+		c.RescueGrace = DefaultRescueGrace
+	}
 	if c.waitPollInterval == 0 {
 		c.waitPollInterval = 500 * time.Millisecond
 	}
@@ -145,6 +160,9 @@ func (c Config) validate() error {
 	}
 	if c.MaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("max attempts must be at least 1, got %d", c.MaxAttempts))
+	}
+	if c.RescueGrace < 0 {
+		errs = append(errs, fmt.Errorf("rescue grace must not be negative, got %s", c.RescueGrace))
 	}
 	if err := validateSchedules(c.Schedules); err != nil {
 		errs = append(errs, err)

@@ -14,10 +14,15 @@
 // registered again from the configuration, and queued or retryable jobs are
 // worked by whichever process fetches them. A run whose process died while it
 // was running is made available again by River's rescuer once the run's
-// timeout has passed, or at once by RescueOrphans on a single node.
+// timeout and Config.RescueGrace have passed, or at once by RescueOrphans on
+// a single node.
 //
-// The River driver only appears in the constructors (OpenSQLite today; a
-// PostgreSQL constructor over riverpgxv5 is the same few lines): everything
-// else goes through newScheduler, which is generic over the driver's
-// transaction type.
+// OpenSQLite serves a single node. OpenPostgres lets several processes share
+// one PostgreSQL database: uniqueness is enforced by the database, so one
+// integration never runs in two processes at once; only River's elected
+// leader enqueues ticks and runs the rescuer and the cleaners; River's tables
+// are migrated under an advisory lock, so processes may start together.
+//
+// The River driver only appears in the constructors: everything else goes
+// through newScheduler, which is generic over the driver's transaction type.
 package jobs

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/integrator-oss/integrator/internal/jobs/jobstest"
 )
 
 // run is one call of the fake runner.
@@ -188,4 +190,45 @@ func (c *closableWriter) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
+}
+
+// testDriver opens schedulers on one kind of database.
+type testDriver struct {
+	name  string
+	newDB func(t *testing.T) string
+	open  func(ctx context.Context, db string, cfg Config) (*Scheduler, error)
+}
+
+var testDrivers = []testDriver{ //nolint:gochecknoglobals // test table
+	{name: "sqlite", newDB: func(t *testing.T) string { return filepath.Join(t.TempDir(), "jobs.db") }, open: OpenSQLite},
+	{name: "postgres", newDB: func(t *testing.T) string { return jobstest.PostgresDSN(t) }, open: OpenPostgres},
+}
+
+// forEachDriver runs fn once per driver, in parallel; the PostgreSQL run
+// is skipped when no server is available.
+func forEachDriver(t *testing.T, fn func(t *testing.T, d testDriver)) {
+	t.Helper()
+	t.Parallel()
+	for _, d := range testDrivers {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, d)
+		})
+	}
+}
+
+// openTest opens a scheduler on a new database of the driver's kind and
+// returns it with the database's location.
+func (d testDriver) openTest(t *testing.T, cfg Config) (*Scheduler, string) {
+	t.Helper()
+	db := d.newDB(t)
+	return d.openAt(t, db, cfg), db
+}
+
+func (d testDriver) openAt(t *testing.T, db string, cfg Config) *Scheduler {
+	t.Helper()
+	s, err := d.open(t.Context(), db, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s
 }

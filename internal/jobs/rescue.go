@@ -24,8 +24,9 @@ const (
 //
 // Single node only: call it at startup when no other process works the same
 // database, since it cannot tell a dead process's job from a live one's.
-// With several processes, River's rescuer does the same safely once a job
-// has been running for longer than both its run timeout and an hour.
+// With several processes (OpenPostgres), River's rescuer does the same
+// safely on the elected leader, once a job has been running for longer than
+// its run timeout plus Config.RescueGrace.
 func (s *Scheduler) RescueOrphans(ctx context.Context) (int, error) {
 	now := time.Now().UTC()
 	self := s.client.ID()

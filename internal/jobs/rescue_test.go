@@ -16,8 +16,9 @@ import (
 )
 
 // crashHelperEnv makes the test binary act as a daemon that dies mid-run:
-// it queues a run on the database at the path it names, prints the job ID
-// and "started" once the run is going, and blocks until it is killed.
+// it queues a run on the database at the path (or PostgreSQL DSN) it
+// names, prints the job ID and "started" once the run is going, and blocks
+// until it is killed.
 const crashHelperEnv = "INTEGRATOR_JOBS_CRASH_HELPER"
 
 func runCrashHelper(path string) int {
@@ -27,7 +28,11 @@ func runCrashHelper(path string) int {
 		close(started)
 		select {} // until killed
 	})
-	s, err := OpenSQLite(ctx, path, Config{Runner: runner, fetchPollInterval: 20 * time.Millisecond, fetchCooldown: 5 * time.Millisecond})
+	open := OpenSQLite
+	if strings.HasPrefix(path, "postgres") {
+		open = OpenPostgres
+	}
+	s, err := open(ctx, path, Config{Runner: runner, fetchPollInterval: 20 * time.Millisecond, fetchCooldown: 5 * time.Millisecond})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

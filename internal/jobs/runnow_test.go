@@ -15,8 +15,9 @@ import (
 
 var errFatal = errors.New("tenant not found")
 
-func TestRunNowWhileRunning(t *testing.T) {
-	t.Parallel()
+func TestRunNowWhileRunning(t *testing.T) { forEachDriver(t, testRunNowWhileRunning) }
+
+func testRunNowWhileRunning(t *testing.T, d testDriver) {
 
 	release := make(chan struct{})
 	runner := newFakeRunner(func(ctx context.Context, req RunRequest, n int) error {
@@ -28,7 +29,7 @@ func TestRunNowWhileRunning(t *testing.T) {
 		}
 		return nil
 	})
-	s, path := openTest(t, testConfig(t, runner))
+	s, path := d.openTest(t, testConfig(t, runner))
 	start(t, s)
 	ctx := t.Context()
 
@@ -55,7 +56,7 @@ func TestRunNowWhileRunning(t *testing.T) {
 	require.Equal(t, 1, runner.count("contoso"), "a fatal error is not retried")
 
 	// A process that did not run the job gets the recorded message.
-	cli := openAt(t, path, testConfig(t, runner))
+	cli := d.openAt(t, path, testConfig(t, runner))
 	err = cli.Wait(ctx, id)
 	require.ErrorAs(t, err, &je)
 	require.Equal(t, "listing users: tenant not found", je.Err.Error())
@@ -72,8 +73,9 @@ func TestRunNowWhileRunning(t *testing.T) {
 	require.ErrorIs(t, s.Wait(ctx, 999_999), ErrJobNotFound)
 }
 
-func TestRetries(t *testing.T) {
-	t.Parallel()
+func TestRetries(t *testing.T) { forEachDriver(t, testRetries) }
+
+func testRetries(t *testing.T, d testDriver) {
 
 	throttled := errors.New("429 too many requests")
 	tests := []struct {
@@ -133,7 +135,7 @@ func TestRetries(t *testing.T) {
 			runner := newFakeRunner(tt.behave)
 			cfg := testConfig(t, runner)
 			cfg.MaxAttempts = tt.maxAttempts
-			s, _ := openTest(t, cfg)
+			s, _ := d.openTest(t, cfg)
 			start(t, s)
 
 			id, err := s.RunNow(t.Context(), RunRequest{Integration: "contoso", Trigger: TriggerAPI})
@@ -162,8 +164,9 @@ func TestRetries(t *testing.T) {
 	}
 }
 
-func TestTimeoutCancelsRun(t *testing.T) {
-	t.Parallel()
+func TestTimeoutCancelsRun(t *testing.T) { forEachDriver(t, testTimeoutCancelsRun) }
+
+func testTimeoutCancelsRun(t *testing.T, d testDriver) {
 
 	runner := newFakeRunner(func(ctx context.Context, _ RunRequest, n int) error {
 		if n == 1 {
@@ -175,7 +178,7 @@ func TestTimeoutCancelsRun(t *testing.T) {
 	cfg := testConfig(t, runner)
 	cfg.MaxAttempts = 2
 	cfg.Schedules = []Schedule{{Name: "slow", Enabled: true, RunTimeout: 200 * time.Millisecond}}
-	s, _ := openTest(t, cfg)
+	s, _ := d.openTest(t, cfg)
 	start(t, s)
 
 	id, err := s.RunNow(t.Context(), RunRequest{Integration: "slow"})
@@ -191,8 +194,9 @@ func TestTimeoutCancelsRun(t *testing.T) {
 	require.NoError(t, runs[1].ctxErr)
 }
 
-func TestTimeoutOnLastAttemptFails(t *testing.T) {
-	t.Parallel()
+func TestTimeoutOnLastAttemptFails(t *testing.T) { forEachDriver(t, testTimeoutOnLastAttemptFails) }
+
+func testTimeoutOnLastAttemptFails(t *testing.T, d testDriver) {
 
 	runner := newFakeRunner(func(ctx context.Context, _ RunRequest, _ int) error {
 		<-ctx.Done()
@@ -201,7 +205,7 @@ func TestTimeoutOnLastAttemptFails(t *testing.T) {
 	cfg := testConfig(t, runner)
 	cfg.MaxAttempts = 1
 	cfg.Schedules = []Schedule{{Name: "slow", Enabled: true, RunTimeout: 100 * time.Millisecond}}
-	s, _ := openTest(t, cfg)
+	s, _ := d.openTest(t, cfg)
 	start(t, s)
 
 	id, err := s.RunNow(t.Context(), RunRequest{Integration: "slow"})
@@ -213,14 +217,15 @@ func TestTimeoutOnLastAttemptFails(t *testing.T) {
 	require.Equal(t, string(rivertype.JobStateDiscarded), je.State)
 }
 
-func TestStopLetsRunsFinish(t *testing.T) {
-	t.Parallel()
+func TestStopLetsRunsFinish(t *testing.T) { forEachDriver(t, testStopLetsRunsFinish) }
+
+func testStopLetsRunsFinish(t *testing.T, d testDriver) {
 
 	release := make(chan struct{})
 	runner := newFakeRunner(func(ctx context.Context, _ RunRequest, _ int) error {
 		return blockUntil(ctx, release)
 	})
-	s, _ := openTest(t, testConfig(t, runner))
+	s, _ := d.openTest(t, testConfig(t, runner))
 	start(t, s)
 	ctx := t.Context()
 
@@ -250,7 +255,10 @@ func TestStopLetsRunsFinish(t *testing.T) {
 }
 
 func TestStopDeadlineCancelsAndRequeues(t *testing.T) {
-	t.Parallel()
+	forEachDriver(t, testStopDeadlineCancelsAndRequeues)
+}
+
+func testStopDeadlineCancelsAndRequeues(t *testing.T, d testDriver) {
 
 	runner := newFakeRunner(func(ctx context.Context, _ RunRequest, n int) error {
 		if n == 1 {
@@ -259,7 +267,7 @@ func TestStopDeadlineCancelsAndRequeues(t *testing.T) {
 		}
 		return nil
 	})
-	s, _ := openTest(t, testConfig(t, runner))
+	s, _ := d.openTest(t, testConfig(t, runner))
 	start(t, s)
 	ctx := t.Context()
 

@@ -12,7 +12,10 @@ import (
 )
 
 func TestScheduleNeverOverlapsAndRecordsSkips(t *testing.T) {
-	t.Parallel()
+	forEachDriver(t, testScheduleNeverOverlapsAndRecordsSkips)
+}
+
+func testScheduleNeverOverlapsAndRecordsSkips(t *testing.T, d testDriver) {
 
 	// Ticks every 200ms, runs take 700ms: most ticks find a run going.
 	runner := newFakeRunner(func(ctx context.Context, _ RunRequest, _ int) error {
@@ -23,7 +26,7 @@ func TestScheduleNeverOverlapsAndRecordsSkips(t *testing.T) {
 	cfg.Skips = skips
 	cfg.Periodic = true
 	cfg.Schedules = []Schedule{{Name: "contoso", Enabled: true, Every: 200 * time.Millisecond}}
-	s, _ := openTest(t, cfg)
+	s, _ := d.openTest(t, cfg)
 	start(t, s)
 
 	require.Eventually(t, func() bool {
@@ -50,7 +53,10 @@ func TestScheduleNeverOverlapsAndRecordsSkips(t *testing.T) {
 }
 
 func TestTwoIntegrationsRunConcurrently(t *testing.T) {
-	t.Parallel()
+	forEachDriver(t, testTwoIntegrationsRunConcurrently)
+}
+
+func testTwoIntegrationsRunConcurrently(t *testing.T, d testDriver) {
 
 	// Each run waits until both have started: if they could not run at the
 	// same time, the first would give up after 5s and fail.
@@ -72,7 +78,7 @@ func TestTwoIntegrationsRunConcurrently(t *testing.T) {
 			return ctx.Err()
 		}
 	})
-	s, _ := openTest(t, testConfig(t, runner))
+	s, _ := d.openTest(t, testConfig(t, runner))
 	start(t, s)
 
 	idA, err := s.RunNow(t.Context(), RunRequest{Integration: "a"})
@@ -88,15 +94,16 @@ func TestTwoIntegrationsRunConcurrently(t *testing.T) {
 	require.True(t, a[0].start.Before(b[0].end) && b[0].start.Before(a[0].end), "runs did not overlap")
 }
 
-func TestSetSchedulesAddsAndRemoves(t *testing.T) {
-	t.Parallel()
+func TestSetSchedulesAddsAndRemoves(t *testing.T) { forEachDriver(t, testSetSchedulesAddsAndRemoves) }
+
+func testSetSchedulesAddsAndRemoves(t *testing.T, d testDriver) {
 
 	runner := newFakeRunner(func(context.Context, RunRequest, int) error { return nil })
 	cfg := testConfig(t, runner)
 	cfg.Periodic = true
 	every := 200 * time.Millisecond
 	cfg.Schedules = []Schedule{{Name: "a", Enabled: true, Every: every}}
-	s, _ := openTest(t, cfg)
+	s, _ := d.openTest(t, cfg)
 	start(t, s)
 	ctx := t.Context()
 

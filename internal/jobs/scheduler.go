@@ -41,6 +41,7 @@ type Scheduler struct {
 	skips       SkipRecorder
 	logger      *slog.Logger
 	maxAttempts int
+	rescueGrace time.Duration
 	periodic    bool
 	waitPoll    time.Duration
 
@@ -56,9 +57,12 @@ type Scheduler struct {
 }
 
 // newScheduler builds a Scheduler over any River driver: it migrates River's
-// tables up, registers the workers and the periodic jobs of cfg.Schedules.
+// tables up (through migrate, or with a plain rivermigrate run when migrate
+// is nil), registers the workers and the periodic jobs of cfg.Schedules.
 // closeDB closes the pool the driver was built on.
-func newScheduler[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config, closeDB func() error) (*Scheduler, error) {
+func newScheduler[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg Config, closeDB func() error,
+	migrate func(context.Context, *rivermigrate.Migrator[TTx]) error,
+) (*Scheduler, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("configuring scheduler: %w", err)
@@ -69,7 +73,13 @@ func newScheduler[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], 
 	if err != nil {
 		return nil, fmt.Errorf("creating job migrator: %w", err)
 	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+	if migrate == nil {
+		migrate = func(ctx context.Context, m *rivermigrate.Migrator[TTx]) error {
+			_, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+			return err
+		}
+	}
+	if err := migrate(ctx, migrator); err != nil {
 		return nil, fmt.Errorf("migrating job tables: %w", err)
 	}
 
@@ -80,6 +90,7 @@ func newScheduler[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], 
 		skips:       cfg.Skips,
 		logger:      cfg.Logger,
 		maxAttempts: cfg.MaxAttempts,
+		rescueGrace: cfg.RescueGrace,
 		periodic:    cfg.Periodic,
 		waitPoll:    cfg.waitPollInterval,
 		entries:     make(map[string]*entry),
@@ -103,8 +114,14 @@ func newScheduler[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], 
 		Logger:            riverLogger,
 		MaxAttempts:       cfg.MaxAttempts,
 		Queues:            queues,
-		TestOnly:          cfg.testOnly,
-		Workers:           workers,
+		// Ticks only insert a row; sync jobs bring their own timeout.
+		JobTimeout: tickTimeout,
+		// The rescuer looks at jobs running for longer than this, and
+		// leaves each alone until its own timeout (the run's timeout plus
+		// the grace, see syncWorker.Timeout) has passed too.
+		RescueStuckJobsAfter: max(cfg.RescueGrace, tickTimeout),
+		TestOnly:             cfg.testOnly,
+		Workers:              workers,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating job client: %w", err)

@@ -39,7 +39,7 @@ func OpenSQLite(ctx context.Context, path string, cfg Config) (*Scheduler, error
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("opening job database: %w", err), db.Close())
 	}
-	s, err := newScheduler(ctx, riversqlite.New(db), cfg, db.Close)
+	s, err := newScheduler(ctx, riversqlite.New(db), cfg, db.Close, nil)
 	if err != nil {
 		return nil, errors.Join(err, db.Close())
 	}

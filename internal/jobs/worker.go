@@ -56,9 +56,13 @@ type syncWorker struct {
 	s *Scheduler
 }
 
-// Timeout is the integration's RunTimeout as known when the attempt starts.
+// Timeout is River's bound on one attempt: the integration's RunTimeout as
+// known when the attempt starts, plus the rescue grace. Work cancels the
+// run itself at RunTimeout; River's own deadline is a backstop, and it is
+// also what the rescuer waits for before it takes a job still marked
+// running for the job of a dead process.
 func (w *syncWorker) Timeout(job *river.Job[syncArgs]) time.Duration {
-	return w.s.runTimeout(job.Args.Integration)
+	return w.s.runTimeout(job.Args.Integration) + w.s.rescueGrace
 }
 
 // NextRetry honours a RetryableError's After; zero leaves River's backoff.
@@ -74,6 +78,8 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[syncArgs]) error {
 	req := job.Args.request(job.Attempt)
 	log := w.s.logger.With("integration", req.Integration, "job_id", job.ID, "attempt", job.Attempt)
 	log.DebugContext(ctx, "run starting", "trigger", req.Trigger, "full", req.Full)
+	ctx, cancel := context.WithTimeout(ctx, w.s.runTimeout(req.Integration))
+	defer cancel()
 
 	err := w.s.runner.Run(ctx, req)
 	lastAttempt := job.Attempt >= job.MaxAttempts
