@@ -316,3 +316,12 @@ func TestLargeBatches(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, store.EntityCount{Active: n - (n+2)/3, Inactive: (n + 2) / 3}, c)
 }
+
+func TestConsoleConformance(t *testing.T) {
+	t.Parallel()
+	testServer(t)
+	storetest.RunConsoleTests(t, func(t *testing.T) store.Store {
+		s, _ := openTest(t)
+		return s
+	})
+}
