@@ -10,11 +10,13 @@ const cursorVersion = 1
 
 // cursor is the state handed back to the engine after a successful fetch:
 // the deltaLink of each collection, followed verbatim on the next run. It
-// is opaque to the engine.
+// is opaque to the engine. A cursor written before contacts were fetched
+// has no "contacts" link and reads as such.
 type cursor struct {
-	V      int    `json:"v"`
-	Users  string `json:"users,omitempty"`
-	Groups string `json:"groups,omitempty"`
+	V        int    `json:"v"`
+	Users    string `json:"users,omitempty"`
+	Groups   string `json:"groups,omitempty"`
+	Contacts string `json:"contacts,omitempty"`
 }
 
 func parseCursor(s string) (cursor, error) {
@@ -43,6 +45,8 @@ func (c cursor) link(rs resource) string {
 		return c.Users
 	case "groups":
 		return c.Groups
+	case "contacts":
+		return c.Contacts
 	}
 	return ""
 }
@@ -53,5 +57,7 @@ func (c *cursor) setLink(rs resource, link string) {
 		c.Users = link
 	case "groups":
 		c.Groups = link
+	case "contacts":
+		c.Contacts = link
 	}
 }

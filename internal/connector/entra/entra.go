@@ -1,8 +1,9 @@
 // Package entra is the connector for Microsoft Entra ID (Azure AD): it reads
-// a tenant's groups and users through Microsoft Graph delta queries, with
-// client credentials (a secret or a certificate), and maps them onto
-// records. A full round enumerates everything; later runs follow the saved
-// deltaLinks and get only changes, including soft and permanent deletions.
+// a tenant's groups, users and organisational contacts through Microsoft
+// Graph delta queries, with client credentials (a secret or a
+// certificate), and maps them onto records. A full round enumerates
+// everything; later runs follow the saved deltaLinks and get only changes,
+// including soft and permanent deletions.
 //
 // See README.md (Doc) for the permissions and configuration.
 package entra

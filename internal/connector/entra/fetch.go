@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"slices"
 	"syscall"
@@ -15,12 +16,16 @@ import (
 	"github.com/integrator-oss/integrator/internal/record"
 )
 
-// Fetch streams the requested kinds, groups before users, one sink.Page per
-// Graph page.
+// Fetch streams the requested kinds, groups before users before contacts,
+// one sink.Page per Graph page.
 //
 // It runs a full round (the initial delta requests) when req.Full is set,
-// when the cursor is empty or unreadable, or when any requested kind has no
-// deltaLink in it; otherwise it follows the cursor's deltaLinks. When Graph
+// when the cursor is empty or unreadable, or when a requested kind other
+// than contacts has no deltaLink in it; otherwise it follows the cursor's
+// deltaLinks. Contacts missing from a cursor (an integration that just
+// added them, or a cursor written before they were fetched) start alone
+// with a full enumeration while users and groups follow their links; the
+// result then reports Full only if every kind was enumerated. When Graph
 // refuses a delta or skip token (410 Gone, syncStateNotFound,
 // resyncRequired) it starts a full round of every kind once, and reports
 // Full and Resynced; a second refusal fails the fetch. Records emitted
@@ -38,8 +43,15 @@ func (s *Source) Fetch(ctx context.Context, req connector.FetchRequest, sink con
 	}
 	full := req.Full || req.Cursor == "" || err != nil
 	for _, rs := range list {
-		if cur.link(rs) == "" {
+		if cur.link(rs) == "" && !rs.standalone {
 			full = true
+		}
+	}
+	if !full {
+		for _, rs := range list {
+			if cur.link(rs) == "" {
+				s.logger.Info("the cursor has no deltaLink for this kind; enumerating it in full", "kind", rs.kind)
+			}
 		}
 	}
 
@@ -48,7 +60,7 @@ func (s *Source) Fetch(ctx context.Context, req connector.FetchRequest, sink con
 	for attempt := 1; ; attempt++ {
 		next, err := r.round(ctx, list, cur, full)
 		if err == nil {
-			return connector.FetchResult{Cursor: next.String(), Full: full, Resynced: resynced}, nil
+			return connector.FetchResult{Cursor: next.String(), Full: full || enumeratesAll(list, cur), Resynced: resynced}, nil
 		}
 		var gerr *GraphError
 		if !errors.As(err, &gerr) || !gerr.resync() {
@@ -62,11 +74,29 @@ func (s *Source) Fetch(ctx context.Context, req connector.FetchRequest, sink con
 	}
 }
 
+// enumeratesAll reports whether a round that is not full still starts every
+// kind of list from scratch, because cur has a link for none of them.
+func enumeratesAll(list []resource, cur cursor) bool {
+	for _, rs := range list {
+		if cur.link(rs) != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // selectResources returns the resources of kinds in fetch order; no kinds
-// means every kind the connector supports.
+// means every kind the connector fetches without being asked by name
+// (groups and users: contacts need a permission of their own).
 func selectResources(kinds []record.Kind) ([]resource, error) {
 	if len(kinds) == 0 {
-		return resources, nil
+		var list []resource
+		for _, rs := range resources {
+			if !rs.onRequest {
+				list = append(list, rs)
+			}
+		}
+		return list, nil
 	}
 	for _, k := range kinds {
 		if !slices.Contains(supportedKinds(), k) {
@@ -99,11 +129,13 @@ func (r *run) onWait(w httpclient.Wait) {
 }
 
 // round walks every resource to its deltaLink and returns the new cursor.
+// A full round, or a resource without a link in cur, starts from the
+// resource's initial request.
 func (r *run) round(ctx context.Context, list []resource, cur cursor, full bool) (cursor, error) {
 	var next cursor
 	for _, rs := range list {
 		start := cur.link(rs)
-		if full {
+		if full || start == "" {
 			start = r.s.graph + rs.initial
 		}
 		link, err := r.walk(ctx, rs, start)
@@ -125,6 +157,11 @@ func (r *run) walk(ctx context.Context, rs resource, start string) (string, erro
 		}
 		p, err := r.page(ctx, rs, link)
 		if err != nil {
+			var gerr *GraphError
+			if errors.As(err, &gerr) && gerr.StatusCode == http.StatusForbidden {
+				return "", fmt.Errorf("fetching %s page %d (%s): the app needs the %s application permission (or Directory.Read.All) with admin consent: %w",
+					rs.name, n, linkPath(link), rs.permission, err)
+			}
 			return "", fmt.Errorf("fetching %s page %d (%s): %w", rs.name, n, linkPath(link), err)
 		}
 		r.s.logger.Debug("fetched page", "kind", rs.kind, "page", n, "records", len(p.records), "last", p.delta != "")

@@ -105,8 +105,8 @@ func TestFetchKindsAndCursorCoverage(t *testing.T) {
 	require.True(t, res.Full)
 	require.Equal(t, []string{"g1", "u1", "u2"}, ids(sink.records()))
 
-	_, err = src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindContact}}, &testSink{})
-	require.ErrorContains(t, err, `does not fetch "contact"`)
+	_, err = src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindAsset}}, &testSink{})
+	require.ErrorContains(t, err, `does not fetch "asset"`)
 
 	// An unreadable cursor is a full resync, not a failure.
 	sink = &testSink{}
@@ -201,6 +201,7 @@ func TestForbidden(t *testing.T) {
 	_, err := src.Fetch(t.Context(), connector.FetchRequest{}, &testSink{})
 	require.ErrorIs(t, err, connector.ErrForbidden)
 	require.ErrorContains(t, err, "Insufficient privileges")
+	require.ErrorContains(t, err, "fetching groups page 1 (/v1.0/groups/delta): the app needs the GroupMember.Read.All or Group.Read.All application permission")
 
 	err = src.Check(t.Context())
 	require.ErrorIs(t, err, connector.ErrForbidden)

@@ -14,8 +14,8 @@ import (
 	"github.com/integrator-oss/integrator/internal/httpclient"
 )
 
-// Source is an opened entra connector: it streams the tenant's groups and
-// users from Microsoft Graph delta queries.
+// Source is an opened entra connector: it streams the tenant's groups,
+// users and organisational contacts from Microsoft Graph delta queries.
 type Source struct {
 	logger *slog.Logger
 	// graph is the Graph base URL without a trailing slash.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/integrator-oss/integrator/internal/record"
@@ -175,5 +176,82 @@ func (g *groupItem) record() (record.Record, error) {
 		}
 	}
 	r.Members = m
+	return r, nil
+}
+
+// contactItem is one item of /contacts/delta (an orgContact).
+type contactItem struct {
+	ID          string    `json:"id"`
+	Removed     *removal  `json:"@removed"`
+	DisplayName optString `json:"displayName"`
+	GivenName   optString `json:"givenName"`
+	Surname     optString `json:"surname"`
+	Mail        optString `json:"mail"`
+	CompanyName optString `json:"companyName"`
+	JobTitle    optString `json:"jobTitle"`
+	Department  optString `json:"department"`
+	Phones      optPhones `json:"phones"`
+}
+
+// contactSelect is the $select of the contacts delta query.
+const contactSelect = "id,displayName,givenName,surname,mail,companyName,jobTitle,department,phones"
+
+// phone is one entry of an orgContact's phones.
+type phone struct {
+	Type   string    `json:"type"`
+	Number optString `json:"number"`
+}
+
+// optPhones is the phones collection, remembering whether it was present:
+// present (even null or empty) means the contact's numbers are known.
+type optPhones struct {
+	set bool
+	v   []phone
+}
+
+func (o *optPhones) UnmarshalJSON(b []byte) error {
+	o.set = true
+	return json.Unmarshal(b, &o.v)
+}
+
+// number returns the first number of the given type ("business",
+// "mobile"), "" when there is none.
+func (o *optPhones) number(typ string) string {
+	for _, p := range o.v {
+		if strings.EqualFold(p.Type, typ) && p.Number.v != "" {
+			return p.Number.v
+		}
+	}
+	return ""
+}
+
+func (c *contactItem) record() (record.Record, error) {
+	if c.ID == "" {
+		return record.Record{}, fmt.Errorf("contact item without an id")
+	}
+	r := record.Record{Kind: record.KindContact, ID: c.ID}
+	if c.Removed != nil {
+		r.State, r.Reason = record.Removed, c.Removed.reason()
+		return r, nil
+	}
+	attrs := make(map[string]string, 9)
+	put := func(name string, v optString) {
+		if v.set {
+			attrs[name] = v.v
+		}
+	}
+	put(record.AttrDisplayName, c.DisplayName)
+	put(record.AttrGivenName, c.GivenName)
+	put(record.AttrSurname, c.Surname)
+	put(record.AttrEmail, c.Mail)
+	put(record.AttrCompany, c.CompanyName)
+	put(record.AttrJobTitle, c.JobTitle)
+	put(record.AttrDepartment, c.Department)
+	if c.Phones.set {
+		// Fax numbers and any other type are not carried.
+		attrs[record.AttrPhone] = c.Phones.number("business")
+		attrs[record.AttrMobile] = c.Phones.number("mobile")
+	}
+	r.Attrs = attrs
 	return r, nil
 }

@@ -137,6 +137,65 @@ func TestGroupMapping(t *testing.T) {
 	}
 }
 
+func TestContactMapping(t *testing.T) {
+	t.Parallel()
+	contacts := resources[2]
+	require.Equal(t, record.KindContact, contacts.kind)
+	tests := []struct {
+		name        string
+		item        string
+		want        record.Record
+		errContains string
+	}{
+		{
+			name: "full object",
+			item: `{"id":"c1","displayName":"Pat Vendor (Fabrikam)","givenName":"Pat","surname":"Vendor",
+				"mail":"pat@fabrikam.com","companyName":"Fabrikam","jobTitle":"Buyer","department":"Purchasing",
+				"mailNickname":"pat","proxyAddresses":["SMTP:pat@fabrikam.com"],"addresses":[{"city":"Redmond"}],
+				"phones":[{"type":"businessFax","number":"+1 1"},{"type":"business","number":"+1 2"},
+				{"type":"mobile","number":"+1 3"},{"type":"business","number":"+1 4"}]}`,
+			want: record.Record{Kind: record.KindContact, ID: "c1", Attrs: map[string]string{
+				record.AttrDisplayName: "Pat Vendor (Fabrikam)", record.AttrGivenName: "Pat", record.AttrSurname: "Vendor",
+				record.AttrEmail: "pat@fabrikam.com", record.AttrCompany: "Fabrikam", record.AttrJobTitle: "Buyer",
+				record.AttrDepartment: "Purchasing", record.AttrPhone: "+1 2", record.AttrMobile: "+1 3",
+			}},
+		},
+		{
+			name: "phones present without a mobile: the mobile is known to be empty",
+			item: `{"id":"c2","phones":[{"type":"business","number":"+1 2"}]}`,
+			want: record.Record{Kind: record.KindContact, ID: "c2", Attrs: map[string]string{
+				record.AttrPhone: "+1 2", record.AttrMobile: "",
+			}},
+		},
+		{
+			name: "absent properties stay absent, null becomes empty",
+			item: `{"id":"c3","displayName":"Kim","mail":null,"phones":null}`,
+			want: record.Record{Kind: record.KindContact, ID: "c3", Attrs: map[string]string{
+				record.AttrDisplayName: "Kim", record.AttrEmail: "", record.AttrPhone: "", record.AttrMobile: "",
+			}},
+		},
+		{
+			name: "deleted",
+			item: `{"id":"c4","@removed":{"reason":"deleted"}}`,
+			want: record.Record{Kind: record.KindContact, ID: "c4", State: record.Removed, Reason: ReasonDeleted},
+		},
+		{name: "no id", item: `{"displayName":"x"}`, errContains: "contact item without an id"},
+		{name: "phones not a list", item: `{"id":"c5","phones":"+1 2"}`, errContains: "item 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := decodeOne(t, contacts, tt.item)
+			if tt.errContains != "" {
+				require.ErrorContains(t, err, tt.errContains)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+		})
+	}
+}
+
 func TestDecodePage(t *testing.T) {
 	t.Parallel()
 	users := resources[1]
