@@ -98,7 +98,14 @@ func TestBadConfigs(t *testing.T) {
 		}},
 		"bad_role": {errContains: []string{
 			`7: integrations[0].scope.mappings[1].role: invalid role "admin": must be user or agent`,
-			"8: integrations[0].scope.mappings[2].group: required",
+			"8: integrations[0].scope.mappings[2].group: required: a mapping names a group or an org_unit",
+		}},
+		"identity": {errContains: []string{
+			`4: integrations[0].lifecycle: invalid lifecycle "sometimes": must be authoritative or contributing`,
+			"7: integrations[0].scope.mappings[0].org_unit: a mapping names a group or an org_unit, not both: write two mappings",
+			"8: integrations[0].scope.mappings[1].org_unit: must not be empty",
+			`11: ownership.department[1]: unknown integration "corp-ad"`,
+			"12: ownership.shoe_size: unknown field",
 		}},
 		"bad_threshold": {errContains: []string{
 			"4: integrations[0].threshold.max_count: must be at least 1, or -1 for no limit",

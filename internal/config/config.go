@@ -24,6 +24,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/integration"
 )
 
 // Config is the daemon's config file, with defaults applied.
@@ -39,6 +40,9 @@ type Config struct {
 	Log LogConfig `json:"log"`
 	// Integrations are the integrations the file configures, in file order.
 	Integrations []Integration `json:"integrations"`
+	// Ownership ranks integrations per user field for people several
+	// sources link; fields it does not name keep the built-in defaults.
+	Ownership integration.Ownership `json:"ownership,omitempty"`
 }
 
 // LogConfig configures the daemon's logger.
@@ -173,7 +177,7 @@ func (c *collector) top(root *yaml.Node, cfg *Config, reg connector.Registry) {
 	if isNull(root) {
 		return
 	}
-	allowed := []string{"store", "listen", "log", "integrations"}
+	allowed := []string{"store", "listen", "log", "integrations", "ownership"}
 	// Keys starting with "x-" are ignored, so that a file can hold
 	// anchors to share between integrations ("x-defaults: &defaults").
 	if r := resolve(root); r.Kind == yaml.MappingNode {
@@ -220,6 +224,38 @@ func (c *collector) top(root *yaml.Node, cfg *Config, reg connector.Registry) {
 		}
 		c.checkUnique(cfg.Integrations, nameLines)
 	}
+	if f, set := fields["ownership"]; set {
+		cfg.Ownership = c.ownership(f, cfg.Integrations)
+	}
+}
+
+// ownership reads the field-ownership table: field → integration names,
+// strongest first. Every name must be a configured integration.
+func (c *collector) ownership(f field, its []Integration) integration.Ownership {
+	fields, ok := c.mapping(f.value, f.line(), "ownership", integration.OwnedFields...)
+	if !ok {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, it := range its {
+		known[it.Settings.Name] = true
+	}
+	own := integration.Ownership{}
+	for _, name := range integration.OwnedFields {
+		ff, set := fields[name]
+		if !set {
+			continue
+		}
+		path := join("ownership", name)
+		names, nodes, _ := c.stringList(ff, path)
+		for i, n := range names {
+			if !known[n] {
+				c.add(nodes[i].node.Line, index(path, nodes[i].index), "unknown integration %q", n)
+			}
+		}
+		own[name] = names
+	}
+	return own
 }
 
 func (c *collector) log(f field) LogConfig {

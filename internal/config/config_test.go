@@ -54,6 +54,7 @@ integrations:
 		Threshold:              integration.Threshold{MaxCount: 500, MaxPercent: 10},
 		Scope:                  integration.Scope{DefaultSite: "Main"},
 		Matching:               []string{"immutable_id", "upn", "email"},
+		Lifecycle:              "authoritative",
 	}, it.Settings)
 
 	conn, ok := it.Connector.(*fakeEntraConfig)
@@ -105,7 +106,9 @@ integrations:
         - {group: Sales, site: London, role: user}
         - {group: "IT Support", role: agent}
         - group: Everyone
+        - {org_unit: "OU=Leeds,DC=corp,DC=example", site: Leeds}
     matching: [employee_id, email]
+    lifecycle: contributing
     config:
       tenant_id: tenant
       client_id: client
@@ -119,7 +122,10 @@ integrations:
       proxy:
         url: http://proxy.example:3128
         password: {file: `+secretFile+`}
+ownership:
+  department: [contoso.entra_1]
 `)
+	require.Equal(t, integration.Ownership{"department": {"contoso.entra_1"}}, cfg.Ownership)
 	require.Equal(t, "postgres://integrator@db.internal/integrator", cfg.Store)
 	require.Equal(t, ":9090", cfg.Listen)
 	require.Equal(t, config.LogConfig{Level: "debug", Format: "json"}, cfg.Log)
@@ -146,9 +152,11 @@ integrations:
 				{Group: "Sales", Site: "London", Role: "user"},
 				{Group: "IT Support", Role: "agent"},
 				{Group: "Everyone"},
+				{OrgUnit: "OU=Leeds,DC=corp,DC=example", Site: "Leeds"},
 			},
 		},
-		Matching: []string{"employee_id", "email"},
+		Matching:  []string{"employee_id", "email"},
+		Lifecycle: "contributing",
 	}, it.Settings)
 
 	conn := it.Connector.(*fakeEntraConfig)

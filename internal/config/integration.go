@@ -31,7 +31,7 @@ var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 
 var integrationKeys = []string{
 	"name", "type", "enabled", "entities", "schedule", "full_sync_every", "run_timeout",
-	"client", "deactivate_when_not_found", "threshold", "scope", "matching", "config",
+	"client", "deactivate_when_not_found", "threshold", "scope", "matching", "lifecycle", "config",
 }
 
 var matchRules = []string{
@@ -107,6 +107,14 @@ func (c *collector) integration(n *yaml.Node, path string, reg connector.Registr
 	}
 	if f, set := fields["matching"]; set {
 		s.Matching = c.matching(f, join(path, "matching"))
+	}
+	if f, set := fields["lifecycle"]; set {
+		if v, ok := c.str(f, join(path, "lifecycle")); ok {
+			if v != integration.Authoritative && v != integration.Contributing {
+				c.add(f.line(), join(path, "lifecycle"), "invalid lifecycle %q: must be %s or %s", v, integration.Authoritative, integration.Contributing)
+			}
+			s.Lifecycle = v
+		}
 	}
 
 	explicit := len(s.Entities) > 0
@@ -239,21 +247,24 @@ func (c *collector) scope(f field, path string) integration.Scope {
 func (c *collector) mappingItem(n *yaml.Node, path string) (integration.Mapping, bool) {
 	var m integration.Mapping
 	n = resolve(n)
-	fields, ok := c.mapping(n, n.Line, path, "group", "site", "role")
+	fields, ok := c.mapping(n, n.Line, path, "group", "org_unit", "site", "role")
 	if !ok {
 		return m, false
 	}
 	ok = true
-	if g, set := fields["group"]; !set {
-		c.add(n.Line, join(path, "group"), "required")
+	g, hasGroup := fields["group"]
+	o, hasOU := fields["org_unit"]
+	switch {
+	case !hasGroup && !hasOU:
+		c.add(n.Line, join(path, "group"), "required: a mapping names a group or an org_unit")
 		ok = false
-	} else if v, good := c.str(g, join(path, "group")); !good || strings.TrimSpace(v) == "" {
-		if good {
-			c.add(g.line(), join(path, "group"), "must not be empty")
-		}
+	case hasGroup && hasOU:
+		c.add(o.line(), join(path, "org_unit"), "a mapping names a group or an org_unit, not both: write two mappings")
 		ok = false
-	} else {
-		m.Group = v
+	case hasGroup:
+		m.Group, ok = c.nonEmpty(g, join(path, "group"))
+	default:
+		m.OrgUnit, ok = c.nonEmpty(o, join(path, "org_unit"))
 	}
 	if st, set := fields["site"]; set {
 		m.Site, _ = c.str(st, join(path, "site"))
@@ -268,6 +279,19 @@ func (c *collector) mappingItem(n *yaml.Node, path string) (integration.Mapping,
 		}
 	}
 	return m, ok
+}
+
+// nonEmpty reads a string that must not be blank.
+func (c *collector) nonEmpty(f field, path string) (string, bool) {
+	v, good := c.str(f, path)
+	if !good {
+		return "", false
+	}
+	if strings.TrimSpace(v) == "" {
+		c.add(f.line(), path, "must not be empty")
+		return "", false
+	}
+	return v, true
 }
 
 func (c *collector) matching(f field, path string) []string {

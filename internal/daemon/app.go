@@ -190,7 +190,7 @@ func (a *App) run(ctx context.Context, req jobs.RunRequest, dry bool) (*engine.R
 	}
 	p := engine.RunParams{
 		Integration: row, Settings: in.Settings, Source: src, Full: req.Full, DryRun: dry,
-		AllowMassDeactivation: req.AllowMassDeactivation, Trigger: req.Trigger,
+		AllowMassDeactivation: req.AllowMassDeactivation, Trigger: req.Trigger, Ownership: a.cfg.Ownership,
 	}
 	if a.progress != nil {
 		p.Progress = func(pr engine.Progress) { a.progress(req.Integration, pr) }

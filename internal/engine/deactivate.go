@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 
+	"github.com/integrator-oss/integrator/internal/integration"
 	"github.com/integrator-oss/integrator/internal/record"
 	"github.com/integrator-oss/integrator/internal/store"
 )
@@ -32,6 +34,9 @@ func (r *runner) deactivate(ctx context.Context, tx store.Tx, ps []store.Pending
 		var newLinks []store.Link
 		var audits []store.AuditEvent
 		var userIDs []int64
+		people := kind == record.KindUser || kind == record.KindContact
+		contributing := people && r.p.Settings.Lifecycle == integration.Contributing
+		var unlinked []int64
 		for _, p := range ps {
 			l, ok := byID[p.ExternalID]
 			if !ok || l.EntityID == 0 {
@@ -45,15 +50,33 @@ func (r *runner) deactivate(ctx context.Context, tx store.Tx, ps []store.Pending
 			switch {
 			case stateOf(d.State) == record.Removed:
 				l.Status = store.LinkRemoved
-			case !d.InScope && kind == record.KindUser:
+			case !d.InScope && people:
 				l.Status = store.LinkOutOfScope
 			default:
 				l.Status = store.LinkLinked
 			}
-			newLinks = append(newLinks, l)
 			if !l.EntityActive {
+				newLinks = append(newLinks, l)
 				continue
 			}
+			if contributing {
+				others, err := r.otherSources(ctx, tx, kind, l.EntityID)
+				if err != nil {
+					return err
+				}
+				if others != "" {
+					// A contributing source only drops its own link while
+					// another source still vouches for the person.
+					l.Reason = p.Reason + "; the user stays active: this source only contributes, and " + others + " still link it"
+					newLinks = append(newLinks, l)
+					audits = append(audits, r.audit(kind, l.EntityID, store.ActionUnlinked, l.Reason, nil))
+					unlinked = append(unlinked, l.EntityID)
+					r.c(kind).OutOfScope++
+					r.planned(kind, p.ExternalID, l.EntityID, store.ActionUnlinked, d.Attrs[record.AttrDisplayName], l.Reason)
+					continue
+				}
+			}
+			newLinks = append(newLinks, l)
 			audits = append(audits, r.audit(kind, l.EntityID, store.ActionDeactivated, p.Reason, nil))
 			userIDs = append(userIDs, l.EntityID)
 			r.c(kind).Deactivated++
@@ -64,21 +87,34 @@ func (r *runner) deactivate(ctx context.Context, tx store.Tx, ps []store.Pending
 			reasons[a.EntityID] = a.Reason
 		}
 		now := r.e.now()
-		switch kind {
-		case record.KindUser:
-			us, err := tx.UserGetMany(ctx, userIDs)
+		switch {
+		case people:
+			us, err := tx.UserGetMany(ctx, append(userIDs, unlinked...))
 			if err != nil {
 				return fmt.Errorf("reading users to deactivate: %w", err)
 			}
+			deact := make(map[int64]bool, len(userIDs))
+			for _, id := range userIDs {
+				deact[id] = true
+			}
 			for i := range us {
-				us[i].Active, us[i].DeactivatedAt, us[i].DeactivatedReason = false, now, reasons[us[i].ID]
+				if deact[us[i].ID] {
+					us[i].Active, us[i].DeactivatedAt, us[i].DeactivatedReason = false, now, reasons[us[i].ID]
+					us[i].DeactivatedBy = r.p.Integration.ID
+				}
+				// The fields this source owned are free for the others.
+				for f, owner := range us[i].Owners {
+					if owner == r.p.Integration.ID && !deact[us[i].ID] {
+						delete(us[i].Owners, f)
+					}
+				}
 			}
 			if err := tx.UserUpdateMany(ctx, us); err != nil {
 				return fmt.Errorf("deactivating users: %w", err)
 			}
 			r.usersChanged = r.usersChanged || len(us) > 0
 			r.writes += int64(len(us))
-		case record.KindGroup:
+		case kind == record.KindGroup:
 			for _, id := range userIDs {
 				g, err := tx.GroupGet(ctx, id)
 				if err != nil {
@@ -100,4 +136,20 @@ func (r *runner) deactivate(ctx context.Context, tx store.Tx, ps []store.Pending
 		r.writes += int64(len(newLinks) + len(audits))
 	}
 	return nil
+}
+
+// otherSources names the other integrations whose links still tie an
+// active source object to the entity ("" when none).
+func (r *runner) otherSources(ctx context.Context, tx store.Tx, kind record.Kind, entityID int64) (string, error) {
+	links, err := tx.LinkListByEntity(ctx, kind, entityID)
+	if err != nil {
+		return "", fmt.Errorf("reading links of %s %d: %w", kind, entityID, err)
+	}
+	var names []string
+	for _, l := range links {
+		if l.IntegrationID != r.p.Integration.ID && l.Status == store.LinkLinked {
+			names = append(names, r.integrationName(ctx, tx, l.IntegrationID))
+		}
+	}
+	return strings.Join(names, ", "), nil
 }

@@ -41,6 +41,9 @@ type RunParams struct {
 	Trigger               string
 	// Progress, when set, is called after each page.
 	Progress func(Progress)
+	// Ownership ranks integrations per user field for people several
+	// sources link (integration.Ownership); nil uses the defaults.
+	Ownership integration.Ownership
 	// PlanLimit caps the planned changes a dry run keeps (default 1000);
 	// the counts always cover everything.
 	PlanLimit int

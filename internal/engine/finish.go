@@ -40,7 +40,7 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 				return fmt.Errorf("reading queued deactivations: %w", err)
 			}
 			for _, p := range ps {
-				if p.Kind == record.KindUser {
+				if p.Kind != record.KindGroup {
 					users++
 				} else {
 					groups++
@@ -54,13 +54,13 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 		if !sweep {
 			return nil
 		}
-		for _, k := range []record.Kind{record.KindUser, record.KindGroup} {
+		for _, k := range r.sweepKinds() {
 			n, err := countUnseen(ctx, tx, integ, k, r.run.ID)
 			if err != nil {
 				return err
 			}
 			unseen[k] = n
-			if k == record.KindUser {
+			if k != record.KindGroup {
 				users += n
 			} else {
 				groups += n
@@ -82,6 +82,17 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 		}
 	}
 	res.ActiveBase = count.Active
+	if r.p.Settings.Imports(record.KindContact) {
+		var rd store.Reader = r.e.store
+		if r.dry != nil {
+			rd = r.dry
+		}
+		cc, err := rd.EntityCount(ctx, integ, record.KindContact)
+		if err != nil {
+			return nil, fmt.Errorf("counting active contacts: %w", err)
+		}
+		res.ActiveBase += cc.Active
+	}
 	if over := r.overThreshold(users, count.Active); over != "" && !r.p.AllowMassDeactivation {
 		res.Held = true
 		r.notes = append(r.notes, over)
@@ -105,7 +116,7 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 		}
 	}
 	if sweep {
-		for _, k := range []record.Kind{record.KindUser, record.KindGroup} {
+		for _, k := range r.sweepKinds() {
 			if unseen[k] == 0 {
 				continue
 			}
@@ -125,6 +136,16 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 		}
 	}
 	return r.close(ctx, res, store.RunSucceeded, fres.Cursor)
+}
+
+// sweepKinds are the kinds a full run sweeps for objects it no longer
+// saw: people first, then groups.
+func (r *runner) sweepKinds() []record.Kind {
+	ks := []record.Kind{record.KindUser}
+	if r.p.Settings.Imports(record.KindContact) {
+		ks = append(ks, record.KindContact)
+	}
+	return append(ks, record.KindGroup)
 }
 
 // overThreshold explains in words why n deactivations out of active users

@@ -47,9 +47,17 @@ func (r *runner) applyGroups(ctx context.Context, tx store.Tx, recs []record.Rec
 		if rec.Members == nil || rec.State == record.Removed {
 			continue
 		}
+		removed := rec.Members.Removed
+		if rec.Members.Complete {
+			// The source sent the whole membership: whoever else the
+			// group held has left it.
+			if removed, err = r.leavers(ctx, tx, rec); err != nil {
+				return err
+			}
+		}
 		changed, err := tx.MemberApply(ctx, &store.MemberApplyParams{
 			IntegrationID: integ, RunID: r.run.ID, GroupExternalID: rec.ID,
-			Added: rec.Members.Added, Removed: rec.Members.Removed,
+			Added: rec.Members.Added, Removed: removed,
 		})
 		if err != nil {
 			return fmt.Errorf("applying members of group %s: %w", rec.ID, err)
@@ -62,7 +70,7 @@ func (r *runner) applyGroups(ctx context.Context, tx store.Tx, recs []record.Rec
 			}
 		}
 		if r.scope.mapped(rec.ID, name) {
-			moved := append(append([]string(nil), rec.Members.Added...), rec.Members.Removed...)
+			moved := append(append([]string(nil), rec.Members.Added...), removed...)
 			if err := tx.RescopeAdd(ctx, r.run.ID, moved); err != nil {
 				return fmt.Errorf("queueing members for re-scoping: %w", err)
 			}
@@ -72,6 +80,26 @@ func (r *runner) applyGroups(ctx context.Context, tx store.Tx, recs []record.Rec
 	// Group names may have changed: resolve mappings again before users.
 	r.scope.invalidate()
 	return nil
+}
+
+// leavers returns the members the store holds for a group that a
+// complete member list no longer names.
+func (r *runner) leavers(ctx context.Context, tx store.Tx, rec record.Record) ([]string, error) {
+	cur, err := tx.MemberList(ctx, r.p.Integration.ID, rec.ID)
+	if err != nil {
+		return nil, fmt.Errorf("reading members of group %s: %w", rec.ID, err)
+	}
+	keep := make(map[string]bool, len(rec.Members.Added))
+	for _, m := range rec.Members.Added {
+		keep[m] = true
+	}
+	var gone []string
+	for _, m := range cur {
+		if !keep[m] {
+			gone = append(gone, m)
+		}
+	}
+	return gone, nil
 }
 
 // applyGroup creates or updates one group's entity and link. Memberships

@@ -37,6 +37,9 @@ type runner struct {
 	usersChanged bool
 	// managers maps the current page's manager references to platform IDs.
 	managers map[string]int64
+	// integrations caches the store's integrations by ID, for ownership
+	// ranks and messages.
+	integrations map[int64]*store.Integration
 	// buf holds records of one kind until there are enough for a
 	// transaction: sources send pages of a few dozen to a thousand
 	// records, and one transaction per small page would cost more in
@@ -150,7 +153,7 @@ func (r *runner) apply(ctx context.Context, recs []record.Record) error {
 		switch kind {
 		case record.KindGroup:
 			return r.applyGroups(ctx, tx, recs)
-		case record.KindUser:
+		case record.KindUser, record.KindContact:
 			return r.applyUsers(ctx, tx, recs, false)
 		}
 		r.c(kind).Failed += int64(len(recs))

@@ -17,29 +17,38 @@ type userWork struct {
 	data  linkData
 	place placement
 	fp    string
+	// why is the outcome the link records; matched, for a record just
+	// matched to an existing user, says by which rule.
+	why     string
+	matched string
 }
 
 // applyUsers scopes, matches, diffs and applies one page of user records.
 // fromLinks marks records rebuilt from link data for re-scoping: they were
 // not fetched in this run, so they are not marked seen.
+//
+// Users and organisational contacts (kind contact) take the same path:
+// contacts are platform users with the contact role, matched only among
+// contacts.
 func (r *runner) applyUsers(ctx context.Context, tx store.Tx, recs []record.Record, fromLinks bool) error {
 	recs = lastOfEach(recs)
+	kind := recs[0].Kind
 	ids := make([]string, len(recs))
 	for i, rec := range recs {
 		ids[i] = rec.ID
 	}
 	integ := r.p.Integration.ID
-	links, err := tx.LinkGetMany(ctx, &store.LinkGetManyParams{IntegrationID: integ, Kind: record.KindUser, ExternalIDs: ids})
+	links, err := tx.LinkGetMany(ctx, &store.LinkGetManyParams{IntegrationID: integ, Kind: kind, ExternalIDs: ids})
 	if err != nil {
-		return fmt.Errorf("reading user links: %w", err)
+		return fmt.Errorf("reading %s links: %w", kind, err)
 	}
 	byID := make(map[string]*store.Link, len(links))
 	for i := range links {
 		byID[links[i].ExternalID] = &links[i]
 	}
 	if !fromLinks {
-		if err := tx.SeenMark(ctx, &store.SeenMarkParams{RunID: r.run.ID, Kind: record.KindUser, ExternalIDs: ids}); err != nil {
-			return fmt.Errorf("marking users seen: %w", err)
+		if err := tx.SeenMark(ctx, &store.SeenMarkParams{RunID: r.run.ID, Kind: kind, ExternalIDs: ids}); err != nil {
+			return fmt.Errorf("marking %ss seen: %w", kind, err)
 		}
 	}
 	var groupsOf map[string][]string
@@ -56,21 +65,35 @@ func (r *runner) applyUsers(ctx context.Context, tx store.Tx, recs []record.Reco
 	var toMatch []*userWork
 	var existing []*userWork
 	for _, rec := range recs {
-		w := &userWork{rec: rec, link: byID[rec.ID], place: r.scope.place(groupsOf[rec.ID])}
+		w := &userWork{rec: rec, link: byID[rec.ID]}
+		if w.link != nil && w.link.Status == store.LinkIgnored {
+			// An operator chose to leave this object alone.
+			r.c(kind).OutOfScope++
+			continue
+		}
+		ou, err := r.orgUnitOf(rec, w.link)
+		if err != nil {
+			return err
+		}
+		if kind == record.KindContact {
+			w.place = r.scope.placeContact(groupsOf[rec.ID], ou)
+		} else {
+			w.place = r.scope.place(groupsOf[rec.ID], ou)
+		}
 		if w.link != nil {
 			// Fast path: a record that carries every attribute the link
 			// kept, unchanged, fingerprints the same without the link's
 			// data being decoded.
 			if w.setData(linkData{}); w.link.Fingerprint == w.fp {
-				r.c(record.KindUser).Unchanged++
+				r.c(kind).Unchanged++
 				continue
 			}
 			old, err := decodeLinkData(w.link.Data)
 			if err != nil {
-				return fmt.Errorf("user %s: %w", rec.ID, err)
+				return fmt.Errorf("%s %s: %w", kind, rec.ID, err)
 			}
 			if w.setData(old); w.link.Fingerprint == w.fp {
-				r.c(record.KindUser).Unchanged++
+				r.c(kind).Unchanged++
 				continue
 			}
 		} else {
@@ -81,19 +104,19 @@ func (r *runner) applyUsers(ctx context.Context, tx store.Tx, recs []record.Reco
 		case rec.State != record.Present || !w.place.InScope:
 			reason := leaveReason(rec, w.place)
 			if active {
-				b.pending = append(b.pending, store.Pending{Kind: record.KindUser, ExternalID: rec.ID, Record: w.data.encode(), Reason: reason})
+				b.pending = append(b.pending, store.Pending{Kind: kind, ExternalID: rec.ID, Record: w.data.encode(), Reason: reason})
 				continue
 			}
 			if w.link == nil && rec.State == record.Removed {
 				// Removal of something never seen: nothing to keep.
-				r.c(record.KindUser).Unchanged++
+				r.c(kind).Unchanged++
 				continue
 			}
 			status := store.LinkOutOfScope
 			if rec.State == record.Removed {
 				status = store.LinkRemoved
 			}
-			r.c(record.KindUser).OutOfScope++
+			r.c(kind).OutOfScope++
 			b.links = append(b.links, r.linkOf(w, linkEntity(w.link), status, linkMatchedBy(w.link), reason))
 		case w.link != nil && w.link.EntityID != 0:
 			existing = append(existing, w)
@@ -113,6 +136,22 @@ func (r *runner) applyUsers(ctx context.Context, tx store.Tx, recs []record.Reco
 	return r.writeUsers(ctx, tx, b)
 }
 
+// orgUnitOf returns the organisational unit a record is filed in: from the
+// record, or from what its link kept when the record does not carry it.
+func (r *runner) orgUnitOf(rec record.Record, link *store.Link) (string, error) {
+	if !r.scope.needsOrgUnit() {
+		return "", nil
+	}
+	if ou, ok := rec.Attrs[record.AttrOrgUnit]; ok || link == nil {
+		return ou, nil
+	}
+	d, err := decodeLinkData(link.Data)
+	if err != nil {
+		return "", fmt.Errorf("%s %s: %w", rec.Kind, rec.ID, err)
+	}
+	return d.Attrs[record.AttrOrgUnit], nil
+}
+
 // setData merges the record over what the link kept, with the scope
 // outcome, and fingerprints the result.
 func (w *userWork) setData(old linkData) {
@@ -129,6 +168,7 @@ type userBatch struct {
 	links   []store.Link
 	audits  []store.AuditEvent
 	pending []store.Pending
+	reviews []store.ReviewItem
 }
 
 // diffExisting updates or reactivates users that already have an entity.
@@ -157,28 +197,56 @@ func (r *runner) diffExisting(ctx context.Context, tx store.Tx, ws []*userWork, 
 			}
 			continue
 		}
-		siteID, err := r.siteID(ctx, tx, w.place.Site)
-		if err != nil {
+		if err := r.updateLinked(ctx, tx, w, old, 0, b); err != nil {
 			return err
 		}
-		nu := userFrom(w.data, siteID, w.place.Role)
-		nu.ID, nu.CreatedAt, nu.ManagerID = old.ID, old.CreatedAt, r.managerOf(w, old.ManagerID)
-		changes := userChanges(old, nu)
-		switch {
-		case !old.Active:
-			b.updates = append(b.updates, nu)
-			b.audits = append(b.audits, r.audit(record.KindUser, old.ID, store.ActionReactivated, "present and in scope at source again; "+w.place.Why, changes))
-			r.c(record.KindUser).Reactivated++
-			r.planned(record.KindUser, w.rec.ID, old.ID, store.ActionReactivated, nu.DisplayName, w.place.Why)
-		case changes != nil:
-			b.updates = append(b.updates, nu)
-			b.audits = append(b.audits, r.audit(record.KindUser, old.ID, store.ActionUpdated, "changed at source", changes))
-			r.c(record.KindUser).Updated++
-			r.planned(record.KindUser, w.rec.ID, old.ID, store.ActionUpdated, nu.DisplayName, string(changes))
-		default:
-			r.c(record.KindUser).Unchanged++
-		}
-		b.links = append(b.links, r.linkOf(w, old.ID, store.LinkLinked, w.link.MatchedBy, w.place.Why))
+		b.links = append(b.links, r.linkOf(w, old.ID, store.LinkLinked, w.link.MatchedBy, w.why))
+	}
+	return nil
+}
+
+// updateLinked writes what a source record says of the platform user it
+// is linked (or just matched) to, under the field-ownership rules, and
+// reactivates the user unless another integration's deactivation stands.
+// firstOwner is, for a user another integration links and this one just
+// matched, the integration that owned its fields until now.
+func (r *runner) updateLinked(ctx context.Context, tx store.Tx, w *userWork, old store.User, firstOwner int64, b *userBatch) error {
+	kind := w.rec.Kind
+	siteID, err := r.siteID(ctx, tx, w.place.Site)
+	if err != nil {
+		return err
+	}
+	nu := userFrom(w.data, siteID, w.place.Role)
+	nu.ID, nu.CreatedAt, nu.ManagerID = old.ID, old.CreatedAt, r.managerOf(w, old.ManagerID)
+	if nu, err = r.own(ctx, tx, old, nu, firstOwner); err != nil {
+		return err
+	}
+	w.why = w.place.Why
+	held := !old.Active && old.DeactivatedBy != 0 && old.DeactivatedBy != r.p.Integration.ID
+	if held {
+		// Another source deactivated this person: this one does not undo it.
+		nu.Active, nu.DeactivatedAt, nu.DeactivatedReason, nu.DeactivatedBy = false, old.DeactivatedAt, old.DeactivatedReason, old.DeactivatedBy
+		w.why = fmt.Sprintf("inactive: %s (by integration %s, which this source does not override)", old.DeactivatedReason, r.integrationName(ctx, tx, old.DeactivatedBy))
+	}
+	changes := userChanges(old, nu)
+	switch {
+	case firstOwner != 0 || w.matched != "":
+		b.updates = append(b.updates, nu)
+		b.audits = append(b.audits, r.audit(kind, old.ID, store.ActionLinked, w.matched+"; "+w.why, changes))
+		r.c(kind).Updated++
+		r.planned(kind, w.rec.ID, old.ID, store.ActionLinked, nu.DisplayName, w.matched)
+	case !old.Active && !held:
+		b.updates = append(b.updates, nu)
+		b.audits = append(b.audits, r.audit(kind, old.ID, store.ActionReactivated, "present and in scope at source again; "+w.place.Why, changes))
+		r.c(kind).Reactivated++
+		r.planned(kind, w.rec.ID, old.ID, store.ActionReactivated, nu.DisplayName, w.place.Why)
+	case changes != nil:
+		b.updates = append(b.updates, nu)
+		b.audits = append(b.audits, r.audit(kind, old.ID, store.ActionUpdated, "changed at source", changes))
+		r.c(kind).Updated++
+		r.planned(kind, w.rec.ID, old.ID, store.ActionUpdated, nu.DisplayName, string(changes))
+	default:
+		r.c(kind).Unchanged++
 	}
 	return nil
 }
@@ -187,7 +255,8 @@ func (r *runner) diffExisting(ctx context.Context, tx store.Tx, ws []*userWork, 
 // has no entity yet, rule by rule in the configured order, and creates a
 // user for those that match none. A record matching several users, or a
 // user already linked to another object of this integration, is a
-// conflict: nothing is created or merged, and the link says why.
+// conflict: nothing is created or merged, the link says why, and the
+// record goes to the review queue for an operator to decide.
 func (r *runner) matchNew(ctx context.Context, tx store.Tx, ws []*userWork, b *userBatch) error {
 	if len(ws) == 0 {
 		return nil
@@ -196,9 +265,18 @@ func (r *runner) matchNew(ctx context.Context, tx store.Tx, ws []*userWork, b *u
 		userID int64
 		rule   string
 		why    string
+		cands  []int64
+		// owner is another integration that already links the user.
+		owner int64
 	}
 	found := make([]result, len(ws))
+	for i, w := range ws {
+		if w.link != nil && w.link.MatchedBy == store.MatchedOperatorCreate {
+			found[i] = result{rule: "created", why: "an operator asked for a new user"}
+		}
+	}
 	claimed := map[int64]bool{}
+	contacts := ws[0].rec.Kind == record.KindContact
 	for _, rule := range r.p.Settings.Matching {
 		attr := matchAttr(rule)
 		var values []string
@@ -210,7 +288,7 @@ func (r *runner) matchNew(ctx context.Context, tx store.Tx, ws []*userWork, b *u
 		if len(values) == 0 {
 			continue
 		}
-		hits, err := tx.UserFind(ctx, &store.UserFindParams{Key: rule, Values: values})
+		hits, err := tx.UserFind(ctx, &store.UserFindParams{Key: rule, Values: values, Contacts: contacts})
 		if err != nil {
 			return fmt.Errorf("matching users by %s: %w", rule, err)
 		}
@@ -221,25 +299,26 @@ func (r *runner) matchNew(ctx context.Context, tx store.Tx, ws []*userWork, b *u
 			if found[i].rule != "" {
 				continue
 			}
-			cands := hits[strings.ToLower(w.data.Attrs[attr])]
+			val := w.data.Attrs[attr]
+			cands := hits[strings.ToLower(val)]
 			switch {
 			case len(cands) == 0:
 				continue
 			case len(cands) > 1:
-				found[i] = result{rule: "conflict", why: fmt.Sprintf("%s %q matches %d platform users; link one by hand", rule, w.data.Attrs[attr], len(cands))}
+				found[i] = result{rule: "conflict:" + rule, cands: cands, why: fmt.Sprintf("%s %q matches %d platform users (%s); link one by hand", rule, val, len(cands), idList(cands))}
 			case claimed[cands[0]]:
-				found[i] = result{rule: "conflict", why: fmt.Sprintf("%s %q matches platform user %d, which another record of this run also matched", rule, w.data.Attrs[attr], cands[0])}
+				found[i] = result{rule: "conflict:" + rule, cands: cands, why: fmt.Sprintf("%s %q matches platform user %d, which another record of this run also matched", rule, val, cands[0])}
 			default:
-				other, err := r.linkedElsewhere(ctx, tx, cands[0], w.rec.ID)
+				other, owner, err := r.linkedElsewhere(ctx, tx, w.rec.Kind, cands[0], w.rec.ID)
 				if err != nil {
 					return err
 				}
 				if other != "" {
-					found[i] = result{rule: "conflict", why: fmt.Sprintf("%s %q matches platform user %d, already linked to source object %s of this integration", rule, w.data.Attrs[attr], cands[0], other)}
+					found[i] = result{rule: "conflict:" + rule, cands: cands, why: fmt.Sprintf("%s %q matches platform user %d, already linked to source object %s of this integration", rule, val, cands[0], other)}
 					continue
 				}
 				claimed[cands[0]] = true
-				found[i] = result{userID: cands[0], rule: rule, why: "matched by " + rule}
+				found[i] = result{userID: cands[0], rule: rule, why: "matched by " + rule, owner: owner}
 			}
 		}
 	}
@@ -261,10 +340,30 @@ func (r *runner) matchNew(ctx context.Context, tx store.Tx, ws []*userWork, b *u
 	}
 	for i, w := range ws {
 		f := found[i]
-		if f.rule == "conflict" {
-			r.c(record.KindUser).Failed++
+		kind := w.rec.Kind
+		if rule, ok := strings.CutPrefix(f.rule, "conflict:"); ok {
+			r.c(kind).Failed++
 			b.links = append(b.links, r.linkOf(w, 0, store.LinkConflict, "", f.why))
-			r.planned(record.KindUser, w.rec.ID, 0, "conflict", w.data.Attrs[record.AttrDisplayName], f.why)
+			b.reviews = append(b.reviews, store.ReviewItem{
+				IntegrationID: r.p.Integration.ID, Kind: kind, ExternalID: w.rec.ID, Rule: rule, Reason: f.why,
+				Candidates: f.cands, Data: w.data.encode(), Status: store.ReviewOpen, RunID: r.run.ID,
+			})
+			r.planned(kind, w.rec.ID, 0, "conflict", w.data.Attrs[record.AttrDisplayName], f.why)
+			continue
+		}
+		if w.link != nil && w.link.Status == store.LinkConflict {
+			// No longer ambiguous: the queue item is settled by this run.
+			b.reviews = append(b.reviews, store.ReviewItem{
+				IntegrationID: r.p.Integration.ID, Kind: kind, ExternalID: w.rec.ID, Rule: "", Reason: "no longer ambiguous: " + cmpOr(f.why, "no platform user matches"),
+				Data: w.data.encode(), Status: store.ReviewCleared, RunID: r.run.ID, ResolvedAt: r.e.now(), ResolvedBy: fmt.Sprintf("run %d", r.run.ID),
+			})
+		}
+		if old, ok := matched[f.userID]; ok {
+			w.matched = f.why
+			if err := r.updateLinked(ctx, tx, w, old, f.owner, b); err != nil {
+				return err
+			}
+			b.links = append(b.links, r.linkOf(w, old.ID, store.LinkLinked, f.rule, w.why))
 			continue
 		}
 		siteID, err := r.siteID(ctx, tx, w.place.Site)
@@ -273,36 +372,47 @@ func (r *runner) matchNew(ctx context.Context, tx store.Tx, ws []*userWork, b *u
 		}
 		nu := userFrom(w.data, siteID, w.place.Role)
 		nu.ManagerID = r.managerOf(w, 0)
-		if old, ok := matched[f.userID]; ok {
-			nu.ID, nu.CreatedAt, nu.ManagerID = old.ID, old.CreatedAt, r.managerOf(w, old.ManagerID)
-			b.updates = append(b.updates, nu)
-			b.audits = append(b.audits, r.audit(record.KindUser, old.ID, store.ActionLinked, f.why+"; "+w.place.Why, userChanges(old, nu)))
-			b.links = append(b.links, r.linkOf(w, old.ID, store.LinkLinked, f.rule, w.place.Why))
-			r.c(record.KindUser).Updated++
-			r.planned(record.KindUser, w.rec.ID, old.ID, store.ActionLinked, nu.DisplayName, f.why)
-			continue
-		}
 		b.inserts = append(b.inserts, nu)
 		b.insertW = append(b.insertW, w)
-		r.c(record.KindUser).Created++
-		r.planned(record.KindUser, w.rec.ID, 0, store.ActionCreated, nu.DisplayName, w.place.Why)
+		r.c(kind).Created++
+		r.planned(kind, w.rec.ID, 0, store.ActionCreated, nu.DisplayName, w.place.Why)
 	}
 	return nil
 }
 
-// linkedElsewhere returns the external ID of another object of this
-// integration already linked to the user, or "".
-func (r *runner) linkedElsewhere(ctx context.Context, tx store.Tx, userID int64, extID string) (string, error) {
-	links, err := tx.LinkListByEntity(ctx, record.KindUser, userID)
-	if err != nil {
-		return "", fmt.Errorf("reading links of user %d: %w", userID, err)
+func idList(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprint(id)
 	}
+	return strings.Join(parts, ", ")
+}
+
+// linkedElsewhere returns the external ID of another object of this
+// integration already linked to the user (or ""), and the integration
+// whose link to the user is oldest among the other integrations (or 0).
+func (r *runner) linkedElsewhere(ctx context.Context, tx store.Tx, kind record.Kind, userID int64, extID string) (string, int64, error) {
+	links, err := tx.LinkListByEntity(ctx, kind, userID)
+	if err != nil {
+		return "", 0, fmt.Errorf("reading links of user %d: %w", userID, err)
+	}
+	var owner int64
+	var oldest store.Link
 	for _, l := range links {
-		if l.IntegrationID == r.p.Integration.ID && l.ExternalID != extID {
-			return l.ExternalID, nil
+		if l.IntegrationID == r.p.Integration.ID {
+			if l.ExternalID != extID {
+				return l.ExternalID, 0, nil
+			}
+			continue
+		}
+		if l.Status != store.LinkLinked {
+			continue
+		}
+		if owner == 0 || l.CreatedAt.Before(oldest.CreatedAt) || (l.CreatedAt.Equal(oldest.CreatedAt) && l.ID < oldest.ID) {
+			owner, oldest = l.IntegrationID, l
 		}
 	}
-	return "", nil
+	return "", owner, nil
 }
 
 // writeUsers writes a page's batch: inserts first (to learn their IDs),
@@ -315,7 +425,7 @@ func (r *runner) writeUsers(ctx context.Context, tx store.Tx, b *userBatch) erro
 		for i, u := range b.inserts {
 			w := b.insertW[i]
 			b.links = append(b.links, r.linkOf(w, u.ID, store.LinkLinked, "created", w.place.Why))
-			b.audits = append(b.audits, r.audit(record.KindUser, u.ID, store.ActionCreated, w.place.Why, nil))
+			b.audits = append(b.audits, r.audit(w.rec.Kind, u.ID, store.ActionCreated, w.place.Why, nil))
 		}
 	}
 	if len(b.updates) > 0 {
@@ -341,7 +451,12 @@ func (r *runner) writeUsers(ctx context.Context, tx store.Tx, b *userBatch) erro
 			return fmt.Errorf("queueing deactivations: %w", err)
 		}
 	}
-	r.writes += int64(len(b.inserts) + len(b.updates) + len(b.links) + len(b.audits))
+	if len(b.reviews) > 0 {
+		if err := tx.ReviewUpsert(ctx, b.reviews); err != nil {
+			return fmt.Errorf("writing review items: %w", err)
+		}
+	}
+	r.writes += int64(len(b.inserts) + len(b.updates) + len(b.links) + len(b.audits) + len(b.reviews))
 	return nil
 }
 
@@ -480,7 +595,7 @@ func (r *runner) resolveManagers(ctx context.Context, tx store.Tx, ws []*userWor
 	if len(refs) == 0 {
 		return nil
 	}
-	links, err := tx.LinkGetMany(ctx, &store.LinkGetManyParams{IntegrationID: r.p.Integration.ID, Kind: record.KindUser, ExternalIDs: refs})
+	links, err := tx.LinkGetMany(ctx, &store.LinkGetManyParams{IntegrationID: r.p.Integration.ID, Kind: ws[0].rec.Kind, ExternalIDs: refs})
 	if err != nil {
 		return fmt.Errorf("reading managers' links: %w", err)
 	}

@@ -42,7 +42,19 @@ type Settings struct {
 	// Matching is the order of rules that find an existing platform user
 	// before a new one is created. Defaults to immutable_id, upn, email.
 	Matching []string `json:"matching"`
+	// Lifecycle says what a disable or removal at this source does to a
+	// person other sources also link: "authoritative" (the default, safe for
+	// access revocation) deactivates the platform user; "contributing" only
+	// drops this source's link, and deactivates the user only when no other
+	// source still links it.
+	Lifecycle string `json:"lifecycle"`
 }
+
+// Lifecycle values.
+const (
+	Authoritative = "authoritative"
+	Contributing  = "contributing"
+)
 
 // Schedule is an interval or a cron expression (exactly one is set).
 type Schedule struct {
@@ -73,10 +85,16 @@ type Scope struct {
 	Mappings []Mapping `json:"mappings"`
 }
 
-// Mapping places the members of one source group.
+// Mapping places the members of one source group, or the objects filed
+// under one organisational unit. Exactly one of Group and OrgUnit is set.
 type Mapping struct {
 	// Group is the source group's ID or its display name.
-	Group string `json:"group"`
+	Group string `json:"group,omitempty"`
+	// OrgUnit is an organisational unit: an LDAP DN
+	// ("OU=London,DC=corp,DC=example") or a Google orgUnitPath
+	// ("/London"). It places the objects filed in it or below it; when
+	// several OU mappings hold a user, the deepest wins.
+	OrgUnit string `json:"org_unit,omitempty"`
 	// Site is the platform site's name; empty keeps DefaultSite.
 	Site string `json:"site,omitempty"`
 	// Role is "user" (the default) or "agent".
@@ -134,6 +152,9 @@ func (s Settings) WithDefaults() Settings {
 	}
 	if len(s.Matching) == 0 {
 		s.Matching = []string{MatchImmutableID, MatchUPN, MatchEmail}
+	}
+	if s.Lifecycle == "" {
+		s.Lifecycle = Authoritative
 	}
 	return s
 }

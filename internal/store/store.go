@@ -146,6 +146,9 @@ type Tx interface {
 	// MemberGroupsOf returns, for each member external ID, the external IDs
 	// of the groups it belongs to in the integration.
 	MemberGroupsOf(ctx context.Context, integrationID int64, memberIDs []string) (map[string][]string, error)
+	// MemberList returns the member external IDs of one group of the
+	// integration, in ascending order.
+	MemberList(ctx context.Context, integrationID int64, groupExternalID string) ([]string, error)
 	// MemberSweep deletes the integration's memberships not seen in the run
 	// and returns the member external IDs it removed, to be re-scoped.
 	MemberSweep(ctx context.Context, integrationID, runID int64) ([]string, error)
@@ -514,6 +517,9 @@ const (
 	ActionDeactivated = "deactivated"
 	ActionReactivated = "reactivated"
 	ActionLinked      = "linked"
+	// ActionUnlinked: a source dropped its link to an entity that other
+	// sources keep active.
+	ActionUnlinked = "unlinked"
 )
 
 // AuditEvent is one change to a platform entity.

@@ -10,10 +10,11 @@ import (
 )
 
 // entityTable names the platform table behind a link kind, for the reads
-// that join the entity. Kinds without a table yet have none.
+// that join the entity. Kinds without a table yet have none. Contacts are
+// users with the contact role.
 func entityTable(kind record.Kind) (string, bool) {
 	switch kind {
-	case record.KindUser:
+	case record.KindUser, record.KindContact:
 		return "users", true
 	case record.KindGroup:
 		return "groups", true

@@ -127,6 +127,28 @@ func (t *tx) MemberGroupsOf(ctx context.Context, integrationID int64, memberIDs 
 	return out, nil
 }
 
+// MemberList returns a group's member external IDs in ascending order.
+func (t *tx) MemberList(ctx context.Context, integrationID int64, groupExternalID string) ([]string, error) {
+	rows, err := t.query(ctx, "members.list", text(`SELECT member_external_id FROM memberships
+		WHERE integration_id = ? AND group_external_id = ? ORDER BY member_external_id`), integrationID, groupExternalID)
+	if err != nil {
+		return nil, fmt.Errorf("listing members of group %s: %w", groupExternalID, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, fmt.Errorf("listing members of group %s: %w", groupExternalID, err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing members of group %s: %w", groupExternalID, interpretError(err))
+	}
+	return out, nil
+}
+
 // memberSweepQuery deletes an integration's memberships not seen in a run.
 // The EXCEPT merges the memberships and the run's seen marks, both read in
 // key order, in one pass; only what it leaves is looked up and deleted.

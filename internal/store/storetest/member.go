@@ -63,6 +63,15 @@ func testMembers(t *testing.T, s store.Store) {
 		"m5": {"g2"},
 	}, memberGroupsOf(t, s, in.ID, "m1", "m2", "m3", "m5", "m-unknown"))
 	require.Equal(t, map[string][]string{"m2": {"g1"}}, memberGroupsOf(t, s, other.ID, "m1", "m2"))
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		got, err := tx.MemberList(ctx, in.ID, "g1")
+		require.NoError(t, err)
+		require.Equal(t, []string{"m1", "m3", "m4"}, got)
+		got, err = tx.MemberList(ctx, other.ID, "g2")
+		require.NoError(t, err)
+		require.Empty(t, got)
+		return nil
+	})
 
 	// GroupMembers resolves source memberships through links: g1's members
 	// are m1, m3 and m4, whose link has no entity; the other integration's
