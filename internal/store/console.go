@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/integrator-oss/integrator/internal/record"
 )
 
 // Console is the persistence of the API and the operator console:
@@ -50,6 +52,30 @@ type Console interface {
 	CredentialDelete(ctx context.Context, kind string, id, adminID int64) (int, error)
 	// CredentialDeleteExpired deletes credentials expired at now.
 	CredentialDeleteExpired(ctx context.Context, now time.Time) (int, error)
+}
+
+// LinkLister is implemented by backends that list links by run, status
+// and text, beside Store (find it with a type assertion).
+type LinkLister interface {
+	// LinkList lists one integration's links of a kind by ascending ID
+	// after AfterID: the per-record outcomes of a run, the source objects
+	// left out of scope, the answer to "why is X not imported".
+	LinkList(ctx context.Context, p *LinkListParams) ([]Link, error)
+}
+
+// LinkListParams filter LinkList. Zero fields other than IntegrationID and
+// Kind do not filter.
+type LinkListParams struct {
+	IntegrationID int64
+	Kind          record.Kind
+	// RunID keeps the links last written by that run.
+	RunID  int64
+	Status string
+	// Search matches a substring of the external ID or of the source
+	// record's data (names, UPN, mail), case-insensitively.
+	Search  string
+	AfterID int64
+	Limit   int
 }
 
 // IntegrationDef is an integration created through the API or the

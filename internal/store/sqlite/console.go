@@ -5,12 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/integrator-oss/integrator/internal/store"
 )
 
-var _ store.Console = (*Store)(nil)
+var (
+	_ store.Console    = (*Store)(nil)
+	_ store.LinkLister = (*Store)(nil)
+)
 
 const defColumns = `name, type, document, sealed, version, created_at, updated_at`
 
@@ -268,4 +272,43 @@ func (s *Store) CredentialDeleteExpired(ctx context.Context, now time.Time) (int
 		return nil
 	})
 	return int(n), err
+}
+
+// LinkList implements store.LinkLister.
+func (s *Store) LinkList(ctx context.Context, p *store.LinkListParams) ([]store.Link, error) {
+	q := linkSelect(p.Kind) + ` WHERE l.integration_id = ? AND l.kind = ? AND l.id > ?`
+	args := []any{p.IntegrationID, string(p.Kind), p.AfterID}
+	if p.RunID != 0 {
+		q += ` AND l.last_run_id = ?`
+		args = append(args, p.RunID)
+	}
+	if p.Status != "" {
+		q += ` AND l.status = ?`
+		args = append(args, p.Status)
+	}
+	if p.Search != "" {
+		q += ` AND (instr(lower(l.external_id), ?) > 0 OR instr(lower(COALESCE(l.data, '')), ?) > 0)`
+		needle := strings.ToLower(p.Search)
+		args = append(args, needle, needle)
+	}
+	limit := p.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	q += ` ORDER BY l.id LIMIT ?`
+	args = append(args, limit)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing links: %w", interpretError(err))
+	}
+	defer rows.Close()
+	out := []store.Link{}
+	for rows.Next() {
+		l, err := scanLink(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing links: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, interpretError(rows.Err())
 }

@@ -14,3 +14,11 @@ func TestConsoleConformance(t *testing.T) {
 		return s
 	})
 }
+
+func TestLinkListConformance(t *testing.T) {
+	t.Parallel()
+	storetest.RunLinkListTests(t, func(t *testing.T) store.Store {
+		s, _ := openTemp(t)
+		return s
+	})
+}

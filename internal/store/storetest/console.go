@@ -1,11 +1,13 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/integrator-oss/integrator/internal/record"
 	"github.com/integrator-oss/integrator/internal/store"
 )
 
@@ -159,4 +161,54 @@ func testCredentials(t *testing.T, s store.Console) {
 	require.Equal(t, 1, n)
 	_, err = s.CredentialGet(ctx, []byte("token-1"), now)
 	require.ErrorIs(t, err, store.ErrNotFound)
+}
+
+// RunLinkListTests checks a backend's store.LinkLister.
+func RunLinkListTests(t *testing.T, newStore func(t *testing.T) store.Store) {
+	st := newStore(t)
+	s, ok := st.(store.LinkLister)
+	require.True(t, ok, "the store does not implement store.LinkLister")
+	ctx := t.Context()
+	in := newIntegration(t, st, "links")
+	var run1, run2 *store.Run
+	inTx(t, st, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		if run1, err = tx.RunStart(ctx, &store.RunStartParams{IntegrationID: in.ID, Mode: "full", Trigger: "manual", At: baseTime}); err != nil {
+			return err
+		}
+		if run2, err = tx.RunStart(ctx, &store.RunStartParams{IntegrationID: in.ID, Mode: "delta", Trigger: "manual", At: baseTime}); err != nil {
+			return err
+		}
+		return tx.LinkUpsertMany(ctx, []store.Link{
+			{IntegrationID: in.ID, Kind: record.KindUser, ExternalID: "u1", Status: store.LinkOutOfScope,
+				Data: []byte(`{"upn":"Ada.Lovelace@contoso.com"}`), Reason: "not a member of any mapped group", LastRunID: run1.ID},
+			{IntegrationID: in.ID, Kind: record.KindUser, ExternalID: "u2", Status: store.LinkConflict,
+				Data: []byte(`{"upn":"bob@contoso.com"}`), Reason: "matches 2 users", LastRunID: run2.ID},
+			{IntegrationID: in.ID, Kind: record.KindGroup, ExternalID: "g1", Status: store.LinkOutOfScope, LastRunID: run1.ID},
+		})
+	})
+	all, err := s.LinkList(ctx, &store.LinkListParams{IntegrationID: in.ID, Kind: record.KindUser})
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+	require.Less(t, all[0].ID, all[1].ID)
+
+	byRun, err := s.LinkList(ctx, &store.LinkListParams{IntegrationID: in.ID, Kind: record.KindUser, RunID: run2.ID})
+	require.NoError(t, err)
+	require.Len(t, byRun, 1)
+	require.Equal(t, "u2", byRun[0].ExternalID)
+	require.Equal(t, "matches 2 users", byRun[0].Reason)
+
+	found, err := s.LinkList(ctx, &store.LinkListParams{IntegrationID: in.ID, Kind: record.KindUser, Search: "ada.LOVELACE"})
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	require.Equal(t, "u1", found[0].ExternalID)
+
+	status, err := s.LinkList(ctx, &store.LinkListParams{IntegrationID: in.ID, Kind: record.KindUser, Status: store.LinkConflict})
+	require.NoError(t, err)
+	require.Len(t, status, 1)
+
+	page, err := s.LinkList(ctx, &store.LinkListParams{IntegrationID: in.ID, Kind: record.KindUser, AfterID: all[0].ID, Limit: 5})
+	require.NoError(t, err)
+	require.Len(t, page, 1)
+	require.Equal(t, "u2", page[0].ExternalID)
 }
