@@ -5,11 +5,13 @@ package all
 import (
 	"github.com/integrator-oss/integrator/internal/connector"
 	"github.com/integrator-oss/integrator/internal/connector/entra"
+	"github.com/integrator-oss/integrator/internal/connector/ldap"
 )
 
 // Registry returns the map of connector types by name.
 func Registry() connector.Registry {
 	return connector.Registry{
 		"entra": entra.Type(),
+		"ldap":  ldap.Type(),
 	}
 }
