@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -249,4 +250,36 @@ func (s *Store) CredentialDeleteExpired(ctx context.Context, now time.Time) (int
 		return 0, fmt.Errorf("deleting expired credentials: %w", interpretError(err))
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// LinkList implements store.Console: at most p.Limit links (default and
+// cap 1,000). Search lower-cases with the database's locale, as Go would
+// for the letters that locale knows.
+func (s *Store) LinkList(ctx context.Context, p *store.LinkListParams) ([]store.Link, error) {
+	var w where
+	w.add("l.integration_id = ", p.IntegrationID)
+	w.add("l.kind = ", string(p.Kind))
+	w.add("l.id > ", p.AfterID)
+	if p.RunID != 0 {
+		w.add("l.last_run_id = ", p.RunID)
+	}
+	if p.Status != "" {
+		w.add("l.status = ", p.Status)
+	}
+	if p.Search != "" {
+		w.addRaw(`(strpos(lower(l.external_id COLLATE "default"), $1) > 0 OR strpos(lower(COALESCE(l.data, '')), $1) > 0)`,
+			strings.ToLower(p.Search))
+	}
+	limit := p.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	out, err := s.queryLinks(ctx, linkSelect(p.Kind)+w.String()+` ORDER BY l.id`+w.limit(limit), w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing %s links of integration %d: %w", p.Kind, p.IntegrationID, err)
+	}
+	if out == nil {
+		out = []store.Link{}
+	}
+	return out, nil
 }
