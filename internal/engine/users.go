@@ -197,7 +197,16 @@ func (r *runner) diffExisting(ctx context.Context, tx store.Tx, ws []*userWork, 
 			}
 			continue
 		}
-		if err := r.updateLinked(ctx, tx, w, old, 0, b); err != nil {
+		var first int64
+		if w.link.MatchedBy == store.MatchedOperator && w.link.Fingerprint == "" {
+			// An operator just linked this object: it joins the person
+			// like a match would.
+			w.matched = "linked by an operator"
+			if _, first, err = r.linkedElsewhere(ctx, tx, w.rec.Kind, old.ID, w.rec.ID); err != nil {
+				return err
+			}
+		}
+		if err := r.updateLinked(ctx, tx, w, old, first, b); err != nil {
 			return err
 		}
 		b.links = append(b.links, r.linkOf(w, old.ID, store.LinkLinked, w.link.MatchedBy, w.why))
