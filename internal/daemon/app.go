@@ -20,7 +20,6 @@ import (
 	"github.com/integrator-oss/integrator/internal/engine"
 	"github.com/integrator-oss/integrator/internal/jobs"
 	"github.com/integrator-oss/integrator/internal/store"
-	"github.com/integrator-oss/integrator/internal/store/sqlite"
 )
 
 // App is one process's integrator.
@@ -29,7 +28,10 @@ type App struct {
 	logger *slog.Logger
 	Store  store.Store
 	engine *engine.Engine
-	// jobsPath is the job database's path (SQLite).
+	// loc is where the store lives.
+	loc storeLocation
+	// jobsPath is the job database's path on SQLite; River's tables are
+	// in the store's own database on PostgreSQL.
 	jobsPath string
 
 	mu       sync.Mutex
@@ -57,40 +59,26 @@ type Options struct {
 // Open opens the store named by the configuration, applies its
 // migrations, and records the configured integrations in it.
 func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, o Options) (*App, error) {
-	path, err := sqlitePath(cfg.Store)
+	loc := parseStore(cfg.Store)
+	st, err := loc.open(ctx, logger)
 	if err != nil {
 		return nil, err
 	}
-	st, err := sqlite.Open(ctx, path, logger)
-	if err != nil {
-		return nil, fmt.Errorf("opening store %s: %w", path, err)
+	a := &App{cfg: cfg, logger: logger, Store: st, engine: engine.New(st, logger), loc: loc,
+		progress: o.Progress, finished: o.Finished, maxAttempts: o.MaxAttempts}
+	if loc.sqlitePath != "" {
+		a.jobsPath = jobsPathFor(loc.sqlitePath)
 	}
-	a := &App{cfg: cfg, logger: logger, Store: st, engine: engine.New(st, logger),
-		jobsPath: jobsPathFor(path), progress: o.Progress, finished: o.Finished, maxAttempts: o.MaxAttempts}
 	if err := a.recordIntegrations(ctx); err != nil {
 		st.Close()
 		return nil, err
 	}
-	if err := a.openDefs(ctx, path); err != nil {
+	loc.warnSharedKey(logger)
+	if err := a.openDefs(ctx, loc.sqlitePath); err != nil {
 		st.Close()
 		return nil, err
 	}
 	return a, nil
-}
-
-// sqlitePath turns the store setting into a SQLite file path.
-func sqlitePath(s string) (string, error) {
-	switch {
-	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
-		return "", errors.New("store: PostgreSQL is not supported by this build yet; use sqlite:PATH")
-	case strings.HasPrefix(s, "sqlite://"):
-		return strings.TrimPrefix(s, "sqlite://"), nil
-	case strings.HasPrefix(s, "sqlite:"):
-		return strings.TrimPrefix(s, "sqlite:"), nil
-	case s == "":
-		return "integrator.db", nil
-	}
-	return s, nil
 }
 
 // jobsPathFor keeps River's tables in a database beside the store's, so
@@ -195,6 +183,11 @@ func (a *App) run(ctx context.Context, req jobs.RunRequest, dry bool) (*engine.R
 	if a.progress != nil {
 		p.Progress = func(pr engine.Progress) { a.progress(req.Integration, pr) }
 	}
+	if !dry {
+		if err := a.abandonStale(ctx, row); err != nil {
+			return nil, err
+		}
+	}
 	res, err := a.engine.Run(ctx, p)
 	if a.finished != nil && !dry {
 		a.finished(req.Integration, res, err)
@@ -205,6 +198,27 @@ func (a *App) run(ctx context.Context, req jobs.RunRequest, dry bool) (*engine.R
 		err = &connector.RetryableError{Err: err}
 	}
 	return res, err
+}
+
+// abandonStale closes the integration's runs still marked running as
+// failed. The job engine never runs one integration twice at once, so when
+// a run starts, a run record still open is that of a process that stopped
+// mid-run and whose job was taken over (by River's rescuer on PostgreSQL,
+// or its retry after a lost attempt).
+func (a *App) abandonStale(ctx context.Context, row *store.Integration) error {
+	var n int
+	err := a.Store.Tx(ctx, func(tx store.Tx) error {
+		var err error
+		n, err = tx.RunAbandon(ctx, row.ID, abandonedOnTakeover)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("closing runs of %s left by a stopped process: %w", row.Name, err)
+	}
+	if n > 0 {
+		a.logger.WarnContext(ctx, "closed runs left running by a stopped process", "integration", row.Name, "runs", n)
+	}
+	return nil
 }
 
 // RecordSkip records a tick that found a run still going. It implements

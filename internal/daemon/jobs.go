@@ -15,20 +15,40 @@ import (
 // StartJobs opens the job engine and starts working runs. With periodic
 // set (the daemon) it also schedules every enabled integration.
 //
-// When this process is the only one using the database (it holds the
-// lock file beside it), runs and jobs left "running" by a process that
-// died are orphans: they are closed as failed and their jobs made
-// available again, so the work resumes from the last committed cursor.
+// On SQLite, when this process is the only one using the database (it
+// holds the lock file beside it), runs and jobs left "running" by a process
+// that died are orphans: they are closed as failed and their jobs made
+// available again at once, so the work resumes from the last committed
+// cursor.
+//
+// On PostgreSQL any number of processes share the database and no process
+// can tell a dead one's job from a live one's: River's rescuer, on the
+// elected leader, makes such a job available again once its run timeout and
+// the rescue grace have passed, and the run that takes it over closes the
+// dead process's run record (see run).
 func (a *App) StartJobs(ctx context.Context, periodic bool) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.sched != nil {
 		return errors.New("job engine already started")
 	}
-	scheds := schedulesOf(a.Integrations())
-	sched, err := jobs.OpenSQLite(ctx, a.jobsPath, jobs.Config{
-		Runner: a, Skips: a, Logger: a.logger, Schedules: scheds, Periodic: periodic, MaxAttempts: a.maxAttempts,
-	})
+	cfg := jobs.Config{
+		Runner: a, Skips: a, Logger: a.logger, Schedules: schedulesOf(a.Integrations()),
+		Periodic: periodic, MaxAttempts: a.maxAttempts,
+	}
+	if a.loc.multiProcess() {
+		sched, err := jobs.OpenPostgres(ctx, a.loc.pgDSN, cfg)
+		if err != nil {
+			return fmt.Errorf("opening job engine: %w", err)
+		}
+		if err := sched.Start(ctx); err != nil {
+			sched.Close()
+			return fmt.Errorf("starting job engine: %w", err)
+		}
+		a.sched = sched
+		return nil
+	}
+	sched, err := jobs.OpenSQLite(ctx, a.jobsPath, cfg)
 	if err != nil {
 		return fmt.Errorf("opening job engine: %w", err)
 	}
@@ -46,6 +66,12 @@ func (a *App) StartJobs(ctx context.Context, periodic bool) error {
 	return nil
 }
 
+// Reasons recorded on the run of a process that stopped mid-run.
+const (
+	abandonedAtStart    = "the process running it stopped before the end; the next run resumes from the last committed cursor"
+	abandonedOnTakeover = "the process running it stopped before the end; its job was taken over and run again, resuming from the last committed cursor"
+)
+
 // rescue closes orphaned runs and requeues their jobs.
 func (a *App) rescue(ctx context.Context, sched *jobs.Scheduler) error {
 	list, err := a.Store.IntegrationList(ctx)
@@ -54,7 +80,7 @@ func (a *App) rescue(ctx context.Context, sched *jobs.Scheduler) error {
 	}
 	err = a.Store.Tx(ctx, func(tx store.Tx) error {
 		for _, in := range list {
-			n, err := tx.RunAbandon(ctx, in.ID, "the process running it stopped before the end; the next run resumes from the last committed cursor")
+			n, err := tx.RunAbandon(ctx, in.ID, abandonedAtStart)
 			if err != nil {
 				return err
 			}

@@ -40,6 +40,8 @@ type testBundle struct {
 	logs   *syncBuffer
 	mu     sync.Mutex
 	result *engine.Result
+	// store is the store setting; "" means a SQLite file in dir.
+	store string
 }
 
 type syncBuffer struct {
@@ -90,7 +92,11 @@ func (b *testBundle) open(t *testing.T, scope string, attempts int) {
 	t.Helper()
 	secretFile := filepath.Join(b.dir, "secret")
 	require.NoError(t, os.WriteFile(secretFile, []byte(testSecret+"\n"), 0o600))
-	yaml := fmt.Sprintf(`store: sqlite:%s
+	storeSetting := b.store
+	if storeSetting == "" {
+		storeSetting = "sqlite:" + filepath.Join(b.dir, "i.db")
+	}
+	yaml := fmt.Sprintf(`store: %s
 integrations:
   - name: t
     type: entra
@@ -104,7 +110,7 @@ integrations:
       token_url: %s
       graph_url: %s
       max_retries: 2
-`, filepath.Join(b.dir, "i.db"), scope, b.em.TenantID(), b.em.ClientID(), secretFile, b.em.TokenURL(b.base), b.em.GraphURL(b.base))
+`, storeSetting, scope, b.em.TenantID(), b.em.ClientID(), secretFile, b.em.TokenURL(b.base), b.em.GraphURL(b.base))
 	path := filepath.Join(b.dir, "integrator.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
 	cfg, err := config.Load(path, all.Registry())
