@@ -49,6 +49,10 @@ type Sink interface {
 // Progress is what a connector tells about its own work.
 type Progress struct {
 	Requests int
+	// Budgeted says the integration has a request budget (a token
+	// bucket), and Budget is how many requests it allows right now.
+	Budgeted bool
+	Budget   int
 	// Waiting is set while the connector sleeps for a Retry-After.
 	Waiting time.Duration
 }

@@ -120,6 +120,16 @@ func New(cfg Config, opts Options) (*Client, error) {
 	return c, nil
 }
 
+// Budget reports the requests the integration's token bucket allows right
+// now, and whether there is a bucket at all. Connectors put it in their
+// progress so an operator sees a long run slowing down on purpose.
+func (c *Client) Budget() (float64, bool) {
+	if c.limiter == nil {
+		return 0, false
+	}
+	return max(0, c.limiter.TokensAt(c.now())), true
+}
+
 // HTTPClient returns an *http.Client whose transport is c, for libraries
 // that take one (golang.org/x/oauth2 through its HTTPClient context key).
 func (c *Client) HTTPClient() *http.Client {

@@ -105,6 +105,54 @@ const (
 	// for Google Workspace the orgUnitPath ("/London/Sales"). Scope
 	// mappings by organisational unit read it; the deepest mapped unit wins.
 	AttrOrgUnit = "org_unit"
+	// Asset attributes (KindAsset). Lists are comma-separated (MACs, IPs)
+	// or JSON arrays (disks, software); times are RFC 3339; booleans are
+	// "true"/"false". The engine normalises serials and MACs before
+	// matching, so connectors pass them as the vendor reports them.
+	AttrHostname     = "hostname"
+	AttrSerial       = "serial_number"
+	AttrManufacturer = "manufacturer"
+	AttrModel        = "model"
+	// AttrAssetType is one of workstation, laptop, server, mobile,
+	// virtual_machine, network_device, printer, other.
+	AttrAssetType = "asset_type"
+	AttrOS        = "os"
+	AttrOSVersion = "os_version"
+	AttrMACs      = "mac_addresses"
+	AttrIPs       = "ip_addresses"
+	// AttrPrimaryUser is the UPN or mail of the device's primary user
+	// (Intune's userPrincipalName).
+	AttrPrimaryUser = "primary_user"
+	// AttrLastLoggedOnUser is the last user an agent saw logged on, as the
+	// RMM reports it: DOMAIN\user, a UPN or a mail address.
+	AttrLastLoggedOnUser = "last_logged_on_user"
+	AttrLastSeen         = "last_seen"
+	AttrOnline           = "online"
+	// AttrCompliance is Intune's complianceState (compliant, noncompliant,
+	// inGracePeriod, unknown, ...).
+	AttrCompliance = "compliance"
+	AttrOwnerType  = "owner_type"
+	AttrEncrypted  = "encrypted"
+	AttrWarranty   = "warranty_date"
+	AttrCPU        = "cpu"
+	AttrMemoryMB   = "memory_mb"
+	// AttrDisks is a JSON array of {"name","size_gb","free_gb"}.
+	AttrDisks = "disks"
+	// AttrSoftware is a JSON array of {"name","version","publisher"}.
+	AttrSoftware = "software"
+	// AttrSourceOrgID/Name and AttrSourceSiteID/Name name where the source
+	// files the object (an RMM organisation and its location or site);
+	// the organisation mapping table turns them into platform clients and
+	// sites. KindSite records describe the source's sites with the same
+	// attributes (their ID is the source site ID).
+	AttrSourceOrgID    = "source_org_id"
+	AttrSourceOrgName  = "source_org_name"
+	AttrSourceSiteID   = "source_site_id"
+	AttrSourceSiteName = "source_site_name"
+	// AttrCustomPrefix prefixes custom fields a source defines
+	// ("custom.Cost centre").
+	AttrCustomPrefix = "custom."
+
 	// Contact attributes (Entra organisational contacts and the like).
 	AttrCompany = "company"
 	AttrPhone   = "phone"
