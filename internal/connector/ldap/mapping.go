@@ -69,7 +69,8 @@ func parseFileTime(s string) (time.Time, bool) {
 	if err != nil || n <= 0 || n == neverExpires {
 		return time.Time{}, false
 	}
-	return time.Unix(0, 0).UTC().Add(time.Duration(n-fileTimeEpochOffset) * 100), true
+	ticks := n - fileTimeEpochOffset
+	return time.Unix(ticks/1e7, (ticks%1e7)*100).UTC(), true
 }
 
 // toFileTime is the FILETIME of t.
