@@ -28,7 +28,7 @@ var probes = []probe{
 // connector.ErrUnauthorized; a missing permission wraps
 // connector.ErrForbidden and names the application permission to grant.
 func (s *Source) Check(ctx context.Context) error {
-	if _, err := s.tokens.token(ctx); err != nil {
+	if _, err := s.client.Token(ctx); err != nil {
 		return fmt.Errorf("checking the credentials: %w", err)
 	}
 	for _, p := range probes {

@@ -4,10 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"strings"
 
 	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/connector/msgraph"
 	"github.com/integrator-oss/integrator/internal/httpclient"
 	"github.com/integrator-oss/integrator/internal/secret"
 )
@@ -16,9 +15,9 @@ import (
 const (
 	// DefaultAuthorityURL is the Microsoft identity platform of the global
 	// cloud.
-	DefaultAuthorityURL = "https://login.microsoftonline.com"
+	DefaultAuthorityURL = msgraph.DefaultAuthorityURL
 	// DefaultGraphURL is Microsoft Graph v1.0 in the global cloud.
-	DefaultGraphURL = "https://graph.microsoft.com/v1.0"
+	DefaultGraphURL = msgraph.DefaultGraphURL
 )
 
 // Config is the "config" block of an entra integration.
@@ -71,79 +70,27 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// tokenURL is the OAuth token endpoint the configuration points at.
-func (c Config) tokenURL() string {
-	if c.TokenURL != "" {
-		return c.TokenURL
+// credentials is the credentials block as the msgraph package takes it.
+func (c Config) credentials() msgraph.Credentials {
+	return msgraph.Credentials{
+		TenantID: c.TenantID, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
+		CertificateFile: c.CertificateFile, PrivateKeyFile: c.PrivateKeyFile,
+		AuthorityURL: c.AuthorityURL, TokenURL: c.TokenURL, GraphURL: c.GraphURL,
 	}
-	return strings.TrimRight(c.AuthorityURL, "/") + "/" + url.PathEscape(c.TenantID) + "/oauth2/v2.0/token"
 }
+
+// tokenURL is the OAuth token endpoint the configuration points at.
+func (c Config) tokenURL() string { return c.credentials().TokenEndpoint() }
 
 // scope is the client credentials scope of the Graph resource:
 // "https://graph.microsoft.com/.default" for the global cloud.
-func (c Config) scope() string {
-	u, err := url.Parse(c.GraphURL)
-	if err != nil || u.Host == "" {
-		return "https://graph.microsoft.com/.default"
-	}
-	return u.Scheme + "://" + u.Host + "/.default"
-}
-
-// usesCertificate reports whether the configuration asks for certificate
-// credentials rather than a client secret.
-func (c Config) usesCertificate() bool {
-	return c.CertificateFile != "" || c.PrivateKeyFile != ""
-}
+func (c Config) scope() string { return c.credentials().Scope() }
 
 // Validate reports every problem at once, each as a *connector.FieldError
 // naming its key. It reads the certificate files, if any, to catch a wrong
 // path or a key that does not match its certificate before the first run.
 func (c Config) Validate() error {
-	var errs []error
-	add := func(field, format string, args ...any) {
-		errs = append(errs, &connector.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	if strings.TrimSpace(c.TenantID) == "" {
-		add("tenant_id", "required")
-	}
-	if strings.TrimSpace(c.ClientID) == "" {
-		add("client_id", "required")
-	}
-	switch {
-	case !c.ClientSecret.IsZero() && c.usesCertificate():
-		add("client_secret", "set either client_secret or certificate_file and private_key_file, not both")
-	case c.ClientSecret.IsZero() && !c.usesCertificate():
-		add("client_secret", "required unless certificate_file and private_key_file are set")
-	case c.usesCertificate():
-		if c.CertificateFile == "" {
-			add("certificate_file", "required with private_key_file")
-		}
-		if c.PrivateKeyFile == "" {
-			add("private_key_file", "required with certificate_file")
-		}
-		if c.CertificateFile != "" && c.PrivateKeyFile != "" {
-			if _, err := loadCertificate(c.CertificateFile, c.PrivateKeyFile); err != nil {
-				var fe *connector.FieldError
-				if errors.As(err, &fe) {
-					errs = append(errs, fe)
-				} else {
-					add("certificate_file", "%v", err)
-				}
-			}
-		}
-	}
-	for _, f := range []struct{ name, value string }{
-		{"authority_url", c.AuthorityURL},
-		{"token_url", c.TokenURL},
-		{"graph_url", c.GraphURL},
-	} {
-		if f.value == "" {
-			continue
-		}
-		if u, err := url.Parse(f.value); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			add(f.name, "must be an absolute http(s) URL")
-		}
-	}
+	errs := c.credentials().Validate()
 	if err := c.Config.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -172,14 +119,14 @@ func open(cfg Config, name string, logger *slog.Logger, opts httpclient.Options)
 	if err != nil {
 		return nil, fmt.Errorf("building the HTTP client: %w", err)
 	}
-	creds, err := newCredentials(cfg)
+	client, err := msgraph.NewClient(cfg.credentials(), hc, logger)
 	if err != nil {
 		return nil, err
 	}
 	return &Source{
 		logger: logger,
-		graph:  strings.TrimRight(cfg.GraphURL, "/"),
+		graph:  client.Base(),
 		http:   hc,
-		tokens: newTokenCache(cfg, creds, hc),
+		client: client,
 	}, nil
 }

@@ -12,17 +12,19 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/integrator-oss/integrator/internal/connector/msgraph"
 )
 
 func TestClientAssertion(t *testing.T) {
 	t.Parallel()
 	tc := loadTestCert(t)
 	certFile, keyFile := tc.writeFiles(t)
-	cert, err := loadCertificate(certFile, keyFile)
+	cert, err := msgraph.LoadCertificate(certFile, keyFile)
 	require.NoError(t, err)
 
 	now := time.Unix(1_700_000_000, 0)
-	jwt, err := cert.assertion("client-1", "https://login.example/t/oauth2/v2.0/token", now)
+	jwt, err := cert.Assertion("client-1", "https://login.example/t/oauth2/v2.0/token", now)
 	require.NoError(t, err)
 	parts := strings.Split(jwt, ".")
 	require.Len(t, parts, 3)
@@ -47,7 +49,7 @@ func TestClientAssertion(t *testing.T) {
 	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
 	require.NoError(t, rsa.VerifyPKCS1v15(&tc.key.PublicKey, crypto.SHA256, digest[:], sig))
 
-	again, err := cert.assertion("client-1", "https://login.example/t/oauth2/v2.0/token", now)
+	again, err := cert.Assertion("client-1", "https://login.example/t/oauth2/v2.0/token", now)
 	require.NoError(t, err)
 	var claims2 map[string]any
 	decodeSegment(t, strings.Split(again, ".")[1], &claims2)

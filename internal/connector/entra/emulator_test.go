@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/connector/msgraph"
 	"github.com/integrator-oss/integrator/internal/emulator/graph"
 	"github.com/integrator-oss/integrator/internal/httpclient"
 	"github.com/integrator-oss/integrator/internal/record"
@@ -428,10 +429,10 @@ func TestEmulatorCertificateCredentials(t *testing.T) {
 	t.Parallel()
 	tc := loadTestCert(t)
 	certFile, keyFile := tc.writeFiles(t)
-	cert, err := loadCertificate(certFile, keyFile)
+	cert, err := msgraph.LoadCertificate(certFile, keyFile)
 	require.NoError(t, err)
 
-	b := setupEmulator(t, graph.Options{ClientSecret: "unused-Ee3", CertThumbprint: cert.x5t, CertPublicKey: &tc.key.PublicKey},
+	b := setupEmulator(t, graph.Options{ClientSecret: "unused-Ee3", CertThumbprint: cert.X5T(), CertPublicKey: &tc.key.PublicKey},
 		func(c *Config) {
 			c.ClientSecret = secret.String{}
 			c.CertificateFile, c.PrivateKeyFile = certFile, keyFile

@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"slices"
-	"syscall"
 
 	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/connector/msgraph"
 	"github.com/integrator-oss/integrator/internal/httpclient"
 	"github.com/integrator-oss/integrator/internal/record"
 )
@@ -63,7 +60,7 @@ func (s *Source) Fetch(ctx context.Context, req connector.FetchRequest, sink con
 			return connector.FetchResult{Cursor: next.String(), Full: full || enumeratesAll(list, cur), Resynced: resynced}, nil
 		}
 		var gerr *GraphError
-		if !errors.As(err, &gerr) || !gerr.resync() {
+		if !errors.As(err, &gerr) || !gerr.Resync() {
 			return connector.FetchResult{}, err
 		}
 		if attempt > 1 {
@@ -202,18 +199,8 @@ func (r *run) page(ctx context.Context, rs resource, link string) (page, error) 
 	return p, nil
 }
 
-// cutShort reports a body that ended early or whose connection failed, as
-// opposed to a complete body that is not the JSON we expect.
-func cutShort(err error) bool {
-	var ne net.Error
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.As(err, &ne)
-}
+// cutShort reports a body that ended early or whose connection failed.
+func cutShort(err error) bool { return msgraph.CutShort(err) }
 
 // linkPath is the path of a link without its query (skip and delta tokens).
-func linkPath(link string) string {
-	u, err := url.Parse(link)
-	if err != nil {
-		return "?"
-	}
-	return u.Path
-}
+func linkPath(link string) string { return msgraph.LinkPath(link) }

@@ -1,4 +1,4 @@
-package entra
+package msgraph
 
 import (
 	"context"
@@ -28,7 +28,7 @@ type tokenCache struct {
 	clientID string
 	tokenURL string
 	scope    string
-	creds    credentials
+	creds    proof
 	http     *httpclient.Client
 	now      func() time.Time
 
@@ -36,11 +36,11 @@ type tokenCache struct {
 	tok *oauth2.Token
 }
 
-func newTokenCache(cfg Config, creds credentials, hc *httpclient.Client) *tokenCache {
+func newTokenCache(c Credentials, creds proof, hc *httpclient.Client) *tokenCache {
 	return &tokenCache{
-		clientID: cfg.ClientID,
-		tokenURL: cfg.tokenURL(),
-		scope:    cfg.scope(),
+		clientID: c.ClientID,
+		tokenURL: c.TokenEndpoint(),
+		scope:    c.Scope(),
 		creds:    creds,
 		http:     hc,
 		now:      time.Now,
@@ -63,7 +63,7 @@ func (t *tokenCache) token(ctx context.Context) (string, error) {
 		AuthStyle:    oauth2.AuthStyleInParams,
 	}
 	if t.creds.cert != nil {
-		jwt, err := t.creds.cert.assertion(t.clientID, t.tokenURL, t.now())
+		jwt, err := t.creds.cert.Assertion(t.clientID, t.tokenURL, t.now())
 		if err != nil {
 			return "", err
 		}
@@ -127,7 +127,7 @@ func (t *tokenCache) describe(ctx context.Context, err error) error {
 	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		te := &TokenError{Code: re.ErrorCode, Description: firstLine(re.ErrorDescription)}
+		te := &TokenError{Code: re.ErrorCode, Description: FirstLine(re.ErrorDescription)}
 		if re.Response != nil {
 			te.StatusCode = re.Response.StatusCode
 		}
@@ -146,7 +146,9 @@ func (t *tokenCache) describe(ctx context.Context, err error) error {
 	return fmt.Errorf("requesting an access token: %w", err)
 }
 
-func firstLine(s string) string {
+// FirstLine is the first line of s, trimmed: Graph and Entra put codes
+// and trace IDs on later lines.
+func FirstLine(s string) string {
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = s[:i]
 	}

@@ -1,4 +1,4 @@
-package entra
+package msgraph
 
 import (
 	"crypto"
@@ -25,37 +25,41 @@ const assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 // assertionLifetime is how long a client assertion is valid.
 const assertionLifetime = 10 * time.Minute
 
-// credentials are what the token request proves the app's identity with:
-// a client secret or a certificate's private key.
-type credentials struct {
+// proof is what the token request proves the app's identity with: a
+// client secret or a certificate's private key.
+type proof struct {
 	secret secret.String
-	cert   *certificate
+	cert   *Certificate
 }
 
-func newCredentials(cfg Config) (credentials, error) {
-	if !cfg.usesCertificate() {
-		return credentials{secret: cfg.ClientSecret}, nil
+func newProof(c Credentials) (proof, error) {
+	if !c.UsesCertificate() {
+		return proof{secret: c.ClientSecret}, nil
 	}
-	cert, err := loadCertificate(cfg.CertificateFile, cfg.PrivateKeyFile)
+	cert, err := LoadCertificate(c.CertificateFile, c.PrivateKeyFile)
 	if err != nil {
-		return credentials{}, fmt.Errorf("loading the client certificate: %w", err)
+		return proof{}, fmt.Errorf("loading the client certificate: %w", err)
 	}
-	return credentials{cert: cert}, nil
+	return proof{cert: cert}, nil
 }
 
-// certificate is a loaded client certificate.
-type certificate struct {
+// Certificate is a loaded client certificate.
+type Certificate struct {
 	key *rsa.PrivateKey
 	// x5t is the base64url SHA-1 thumbprint of the DER certificate, which
 	// Entra uses to find the certificate registered on the app.
 	x5t string
 }
 
-// loadCertificate reads the first CERTIFICATE block of certFile and the
+// X5T returns the certificate's base64url SHA-1 thumbprint, the "x5t"
+// header of its client assertions.
+func (c *Certificate) X5T() string { return c.x5t }
+
+// LoadCertificate reads the first CERTIFICATE block of certFile and the
 // first private key block of keyFile, and checks that they belong together.
 // Problems come back as *connector.FieldError; no key material is ever put
 // in an error.
-func loadCertificate(certFile, keyFile string) (*certificate, error) {
+func LoadCertificate(certFile, keyFile string) (*Certificate, error) {
 	certPEM, err := os.ReadFile(certFile)
 	if err != nil {
 		return nil, &connector.FieldError{Field: "certificate_file", Message: err.Error()}
@@ -96,7 +100,7 @@ func loadCertificate(certFile, keyFile string) (*certificate, error) {
 		return nil, &connector.FieldError{Field: "private_key_file", Message: "the private key does not match certificate_file"}
 	}
 	sum := sha1.Sum(der) //nolint:gosec // see the import.
-	return &certificate{key: key, x5t: base64.RawURLEncoding.EncodeToString(sum[:])}, nil
+	return &Certificate{key: key, x5t: base64.RawURLEncoding.EncodeToString(sum[:])}, nil
 }
 
 func parsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
@@ -129,10 +133,10 @@ func parsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
 	}
 }
 
-// assertion builds a signed client assertion (RFC 7523) for one token
+// Assertion builds a signed client assertion (RFC 7523) for one token
 // request: RS256, x5t header, aud = the token URL, iss = sub = client ID,
 // valid from now for ten minutes.
-func (c *certificate) assertion(clientID, tokenURL string, now time.Time) (string, error) {
+func (c *Certificate) Assertion(clientID, tokenURL string, now time.Time) (string, error) {
 	header, err := json.Marshal(map[string]string{"alg": "RS256", "typ": "JWT", "x5t": c.x5t})
 	if err != nil {
 		return "", fmt.Errorf("encoding the assertion header: %w", err)
