@@ -55,6 +55,9 @@ type Table struct {
 
 // Report is the outcome of a copy, by table in the order copied.
 type Report struct {
+	// Target names the PostgreSQL server, database and user, without the
+	// password.
+	Target   string
 	Tables   []Table
 	Duration time.Duration
 }
@@ -111,7 +114,7 @@ func Copy(ctx context.Context, sqlitePath, postgresDSN string, o Options) (*Repo
 	}
 	defer rtx.Rollback()
 
-	rep := &Report{}
+	rep := &Report{Target: dst.String()}
 	err = pgx.BeginFunc(ctx, dst.Pool(), func(ptx pgx.Tx) error {
 		c := &copier{src: rtx, dst: ptx, logger: o.Logger}
 		tables, err := c.plan(ctx)

@@ -91,6 +91,10 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// String names the store's server, database and user, without the
+// password, for messages.
+func (s *Store) String() string { return s.where }
+
 // Pool returns the store's connection pool, for the job engine to share
 // the database. Callers must not close it.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
