@@ -61,7 +61,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.PersistentFlags().StringVarP(&g.configPath, "config", "c", def, "configuration file (env INTEGRATOR_CONFIG)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn, error (default: the config's, else info)")
-	root.AddCommand(newServe(g), newSync(g), newStatus(g), newValidate(g), newDemo(g), newConnectors(g), newBench(g), newCheck(g), newReview(g), newDuplicates(g))
+	root.AddCommand(newServe(g), newSync(g), newStatus(g), newValidate(g), newDemo(g), newConnectors(g), newBench(g), newCheck(g), newReview(g), newDuplicates(g), newMigrateStore(g))
 	return root
 }
 
