@@ -5,13 +5,15 @@ package all
 import (
 	"github.com/integrator-oss/integrator/internal/connector"
 	"github.com/integrator-oss/integrator/internal/connector/entra"
+	"github.com/integrator-oss/integrator/internal/connector/google"
 	"github.com/integrator-oss/integrator/internal/connector/ldap"
 )
 
 // Registry returns the map of connector types by name.
 func Registry() connector.Registry {
 	return connector.Registry{
-		"entra": entra.Type(),
-		"ldap":  ldap.Type(),
+		"entra":  entra.Type(),
+		"google": google.Type(),
+		"ldap":   ldap.Type(),
 	}
 }
