@@ -119,8 +119,7 @@ func classify(err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case goldap.IsErrorAnyOf(err, goldap.ErrorNetwork, goldap.LDAPResultBusy, goldap.LDAPResultUnavailable,
-		goldap.LDAPResultServerDown, goldap.LDAPResultTimeout, goldap.LDAPResultTimeLimitExceeded,
-		goldap.LDAPResultUnwillingToPerform, goldap.LDAPResultAdminLimitExceeded, goldap.LDAPResultOther):
+		goldap.LDAPResultServerDown, goldap.LDAPResultTimeout, goldap.LDAPResultTimeLimitExceeded):
 		return &connector.RetryableError{Err: err}
 	case errors.As(err, &ne), errors.Is(err, net.ErrClosed):
 		return &connector.RetryableError{Err: err}

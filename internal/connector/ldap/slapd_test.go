@@ -2,6 +2,8 @@ package ldap
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -221,3 +223,51 @@ func keys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+// failingSink refuses its second page.
+type failingSink struct{ pages int }
+
+func (f *failingSink) Page(context.Context, []record.Record) error {
+	f.pages++
+	if f.pages == 2 {
+		return errors.New("store unavailable")
+	}
+	return nil
+}
+func (f *failingSink) Progress(connector.Progress) {}
+
+func TestSlapdFailuresStopTheFetch(t *testing.T) {
+	srv := useSlapd(t)
+	cfg := srv.config(roBase)
+	src, err := open(cfg, "test", nil)
+	require.NoError(t, err)
+
+	// A page the sink refuses fails the fetch: no cursor, nothing swept.
+	sink := &failingSink{}
+	res, err := src.Fetch(t.Context(), connector.FetchRequest{}, sink)
+	require.ErrorContains(t, err, "store unavailable")
+	require.Empty(t, res.Cursor)
+	require.Equal(t, 2, sink.pages, "no page after the refused one")
+
+	// A cancelled run returns the context's error, not a half listing.
+	ctx, cancel := context.WithCancel(t.Context())
+	cs := &cancelSink{cancel: cancel}
+	_, err = src.Fetch(ctx, connector.FetchRequest{}, cs)
+	require.ErrorIs(t, err, context.Canceled)
+	require.Less(t, cs.pages, roUsers/cfg.PageSize)
+}
+
+// cancelSink cancels the run on its third page.
+type cancelSink struct {
+	pages  int
+	cancel func()
+}
+
+func (c *cancelSink) Page(context.Context, []record.Record) error {
+	c.pages++
+	if c.pages == 3 {
+		c.cancel()
+	}
+	return nil
+}
+func (c *cancelSink) Progress(connector.Progress) {}
