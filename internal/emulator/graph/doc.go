@@ -22,6 +22,9 @@
 //     within a round, $deltatoken=latest, and 410 SyncStateNotFound with a
 //     Location header once a token is older than Options.DeltaTokenTTL or
 //     has been invalidated.
+//   - GET /v1.0/deviceManagement/managedDevices and .../{id} (Intune): a
+//     plain list with $top, $select and $skiptoken nextLinks, no delta; see
+//     managed_devices.go.
 //   - GET /v1.0/users, /v1.0/users/{id|upn}, /v1.0/groups, /v1.0/groups/{id},
 //     /v1.0/groups/{id}/members, /v1.0/contacts, /v1.0/contacts/{id} and
 //     /v1.0/organization with $top/$skiptoken paging and $select.

@@ -134,6 +134,7 @@ type Emulator struct {
 	groupIdx   map[string]int32
 	contacts   []contactRec
 	contactIdx map[string]int32
+	managed    managedDevices // Intune devices (managed_devices.go)
 	empty      bool
 	rng        *mrand.Rand
 	created    time.Time // creation time stamped on objects added without one

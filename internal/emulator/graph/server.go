@@ -108,6 +108,10 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request, expire boo
 		e.serveGroup(w, r, segs[1])
 	case len(segs) == 2 && coll == "contacts":
 		e.serveContact(w, r, segs[1])
+	case len(segs) == 2 && coll == "devicemanagement" && strings.EqualFold(segs[1], "managedDevices"):
+		e.serveManagedDevices(w, r)
+	case len(segs) == 3 && coll == "devicemanagement" && strings.EqualFold(segs[1], "managedDevices"):
+		e.serveManagedDevice(w, r, segs[2])
 	case len(segs) == 3 && coll == "groups" && strings.EqualFold(segs[2], "members"):
 		e.serveList(w, r, resGroupMembers, segs[1])
 	default:
