@@ -69,6 +69,17 @@ type Reader interface {
 
 	AuditList(ctx context.Context, p *AuditListParams) ([]AuditEvent, error)
 
+	AssetGet(ctx context.Context, id int64) (*Asset, error)
+	// AssetGetMany returns the assets with the given IDs that exist.
+	AssetGetMany(ctx context.Context, ids []int64) ([]Asset, error)
+	AssetList(ctx context.Context, p *EntityListParams) ([]Asset, error)
+	// AssetFind returns asset IDs (ascending) whose matching key equals
+	// one of the values, by value. Hostname keys are looked up within
+	// ClientID only.
+	AssetFind(ctx context.Context, p *AssetFindParams) (map[string][]int64, error)
+	// OrgMappingList lists an integration's organisation mappings.
+	OrgMappingList(ctx context.Context, integrationID int64) ([]OrgMapping, error)
+
 	// ReviewGet returns one review item, or ErrNotFound.
 	ReviewGet(ctx context.Context, id int64) (*ReviewItem, error)
 	// ReviewList lists review items by ascending ID after AfterID.
@@ -169,6 +180,16 @@ type Tx interface {
 
 	// AuditInsertMany appends audit events.
 	AuditInsertMany(ctx context.Context, events []AuditEvent) error
+
+	// AssetInsertMany inserts assets and sets their IDs and timestamps.
+	AssetInsertMany(ctx context.Context, assets []Asset) error
+	// AssetUpdateMany replaces the stored fields of assets by ID.
+	AssetUpdateMany(ctx context.Context, assets []Asset) error
+	// OrgMappingUpsert creates or replaces a mapping by (integration,
+	// source organisation ID) and sets its ID.
+	OrgMappingUpsert(ctx context.Context, m *OrgMapping) error
+	// OrgMappingDelete deletes a mapping; ErrNotFound if there is none.
+	OrgMappingDelete(ctx context.Context, id int64) error
 
 	// ReviewUpsert creates or replaces review items by (integration, kind,
 	// external ID), keeping the ID and CreatedAt of an existing one, and
@@ -604,4 +625,104 @@ type DuplicateSet struct {
 	Key     string
 	Value   string
 	UserIDs []int64
+}
+
+// Asset types.
+const (
+	AssetWorkstation    = "workstation"
+	AssetLaptop         = "laptop"
+	AssetServer         = "server"
+	AssetMobile         = "mobile"
+	AssetVirtualMachine = "virtual_machine"
+	AssetNetworkDevice  = "network_device"
+	AssetPrinter        = "printer"
+	AssetOther          = "other"
+)
+
+// Asset is a platform asset: one device, whatever the number of sources
+// that report it.
+type Asset struct {
+	ID       int64
+	ClientID int64
+	SiteID   int64
+	// Type is one of the Asset* constants.
+	Type         string
+	Name         string
+	Hostname     string
+	Serial       string
+	Manufacturer string
+	Model        string
+	OS           string
+	OSVersion    string
+	MACs         []string
+	IPs          []string
+	// PrimaryUserID is the platform user the device belongs to (0: none).
+	PrimaryUserID int64
+	// LastLoggedOnUser is as the source reported it.
+	LastLoggedOnUser string
+	LastSeen         time.Time
+	// Online is "online", "offline" or "" (unknown).
+	Online     string
+	Compliance string
+	// Details holds the other attributes under their record.Attr* names:
+	// owner type, encryption, warranty, CPU, memory, disks and software
+	// (JSON arrays), custom fields ("custom.NAME").
+	Details map[string]string
+	// Owners maps a field to the integration that owns it, as for users.
+	Owners    map[string]int64
+	Active    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// DeactivatedAt, DeactivatedReason and DeactivatedBy are set while
+	// inactive (retired, stale, gone from its sources).
+	DeactivatedAt     time.Time
+	DeactivatedReason string
+	DeactivatedBy     int64
+	// SerialKey, MACKey and HostnameKey are the matching keys the engine
+	// computed ("" for none: a placeholder serial, only virtual MACs).
+	SerialKey   string
+	MACKey      string
+	HostnameKey string
+}
+
+// Asset matching keys AssetFind can search.
+const (
+	AssetKeySerial   = "serial"
+	AssetKeyMAC      = "mac"
+	AssetKeyHostname = "hostname"
+)
+
+// AssetFindParams look assets up by one key.
+type AssetFindParams struct {
+	Key    string
+	Values []string
+	// ClientID scopes hostname lookups: two devices named alike at two
+	// clients are two devices.
+	ClientID int64
+}
+
+// Organisation mapping origins.
+const (
+	// OrgMappingAuto: a run matched an unmapped organisation to a platform
+	// client of the same name and recorded it.
+	OrgMappingAuto = "auto"
+	// OrgMappingOperator: an operator wrote it (API or console).
+	OrgMappingOperator = "operator"
+)
+
+// OrgMapping places a source organisation (an RMM client/organisation) at a
+// platform client, and optionally one site. Runs add mappings for
+// organisations they match by name; they never change an existing one.
+type OrgMapping struct {
+	ID            int64
+	IntegrationID int64
+	SourceOrgID   string
+	SourceOrgName string
+	Client        string
+	// Site, when set, is the site of every device of the organisation;
+	// empty places each device at the site named like its source site.
+	Site      string
+	Origin    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }

@@ -17,10 +17,12 @@ import (
 // that join the entity. Kinds without a table yet have none.
 func entityTable(kind record.Kind) (string, bool) {
 	switch kind {
-	case record.KindUser:
+	case record.KindUser, record.KindContact:
 		return "users", true
 	case record.KindGroup:
 		return "groups", true
+	case record.KindAsset:
+		return "assets", true
 	}
 	return "", false
 }

@@ -18,6 +18,8 @@ func entityTable(kind record.Kind) (string, bool) {
 		return "users", true
 	case record.KindGroup:
 		return "groups", true
+	case record.KindAsset:
+		return "assets", true
 	}
 	return "", false
 }

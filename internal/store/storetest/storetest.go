@@ -56,6 +56,8 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UserFindContacts", testUserFindContacts},
 		{"Review", testReview},
 		{"UserDuplicates", testUserDuplicates},
+		{"Assets", testAssets},
+		{"OrgMappings", testOrgMappings},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
