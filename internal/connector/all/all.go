@@ -6,6 +6,7 @@ import (
 	"github.com/integrator-oss/integrator/internal/connector"
 	"github.com/integrator-oss/integrator/internal/connector/entra"
 	"github.com/integrator-oss/integrator/internal/connector/google"
+	"github.com/integrator-oss/integrator/internal/connector/intune"
 	"github.com/integrator-oss/integrator/internal/connector/ldap"
 )
 
@@ -14,6 +15,7 @@ func Registry() connector.Registry {
 	return connector.Registry{
 		"entra":  entra.Type(),
 		"google": google.Type(),
+		"intune": intune.Type(),
 		"ldap":   ldap.Type(),
 	}
 }
