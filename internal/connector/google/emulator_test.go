@@ -19,7 +19,7 @@ import (
 func TestFullListingPagesToTheEnd(t *testing.T) {
 	t.Parallel()
 	b := setup(t, gemu.Options{})
-	users, groups, err := b.emu.Generate(1200, 5)
+	_, groups, err := b.emu.Generate(1200, 5)
 	require.NoError(t, err)
 
 	sink, res, err := b.fetch(t)
@@ -86,7 +86,6 @@ func TestFullListingPagesToTheEnd(t *testing.T) {
 	// each of the 5 groups (the nested one is read once and kept), then
 	// users.list 3 light and 3 full pages.
 	require.Equal(t, int64(1+1+10+6), b.emu.Stats().Requests)
-	_ = users
 }
 
 func TestUserMapping(t *testing.T) {
