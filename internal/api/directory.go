@@ -56,8 +56,8 @@ func (s *Server) users(r *http.Request) (any, error) {
 
 // entityDetail is an entity with its links and audit history.
 type entityDetail struct {
-	Entity any                `json:"entity"`
-	Links  []linkView         `json:"links"`
+	Entity any         `json:"entity"`
+	Links  []linkView  `json:"links"`
 	Audit  []auditJSON `json:"audit"`
 	// Members are the platform user IDs of a group.
 	Members []int64 `json:"members,omitempty"`

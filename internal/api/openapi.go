@@ -31,7 +31,7 @@ var schemas = map[string]any{
 		"document": map[string]any{"$ref": "#/components/schemas/IntegrationDocument"},
 	}},
 	"Settings": map[string]any{"type": "object", "description": "Any of: enabled, entities, schedule, full_sync_every, run_timeout, client, deactivate_when_not_found, threshold {max_count, max_percent}, scope {all_users, default_site, mappings [{group, site, role}]}, matching. null returns a key to its default."},
-	"RunNow": obj(map[string]any{"full": map[string]any{"type": "boolean"}, "allow_mass_deactivation": map[string]any{"type": "boolean", "description": "confirms a run past the threshold"}}),
+	"RunNow":   obj(map[string]any{"full": map[string]any{"type": "boolean"}, "allow_mass_deactivation": map[string]any{"type": "boolean", "description": "confirms a run past the threshold"}}),
 	"Envelope": obj(map[string]any{
 		"status": map[string]any{"type": "string", "enum": []string{"success", "error"}}, "data": map[string]any{},
 		"error_type": str("bad_request, unauthorized, forbidden, not_found, conflict, rate_limited, source_refused, not_supported, internal"),

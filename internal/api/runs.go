@@ -82,7 +82,7 @@ func (s *Server) run(r *http.Request) (any, error) {
 
 // outcomes are a run's per-record outcomes.
 type outcomes struct {
-	Links []linkView         `json:"links"`
+	Links []linkView  `json:"links"`
 	Audit []auditJSON `json:"audit"`
 }
 
