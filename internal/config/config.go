@@ -38,6 +38,11 @@ type Config struct {
 	Listen string `json:"listen"`
 	// Log configures the daemon's logger.
 	Log LogConfig `json:"log"`
+	// TLSCertFile and TLSKeyFile are the PEM certificate (with its chain)
+	// and private key the API and console serve HTTPS with. Both or
+	// neither; without them the server speaks plain HTTP.
+	TLSCertFile string `json:"tls_cert_file,omitempty"`
+	TLSKeyFile  string `json:"tls_key_file,omitempty"`
 	// Integrations are the integrations the file configures, in file order.
 	Integrations []Integration `json:"integrations"`
 	// Ownership ranks integrations per user field for people several
@@ -177,7 +182,7 @@ func (c *collector) top(root *yaml.Node, cfg *Config, reg connector.Registry) {
 	if isNull(root) {
 		return
 	}
-	allowed := []string{"store", "listen", "log", "integrations", "ownership"}
+	allowed := []string{"store", "listen", "log", "integrations", "ownership", "tls_cert_file", "tls_key_file"}
 	// Keys starting with "x-" are ignored, so that a file can hold
 	// anchors to share between integrations ("x-defaults: &defaults").
 	if r := resolve(root); r.Kind == yaml.MappingNode {
@@ -210,6 +215,7 @@ func (c *collector) top(root *yaml.Node, cfg *Config, reg connector.Registry) {
 	if f, set := fields["log"]; set {
 		cfg.Log = c.log(f)
 	}
+	c.tls(fields, cfg)
 	if f, set := fields["integrations"]; set {
 		items, _ := c.list(f, "integrations")
 		nameLines := make([]int, 0, len(items))
