@@ -1,0 +1,321 @@
+package datto
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/httpclient"
+	"github.com/integrator-oss/integrator/internal/record"
+)
+
+// Fetch lists every site, then every device, one sink.Page per API page.
+// Datto has no delta: every run is a full listing and the result says so.
+//
+// Each device page is followed by the audits of its devices that are new
+// or whose lastAuditDate moved since the cursor was written, fetched
+// AuditConcurrency at a time; the other devices are emitted with the audit
+// data the cursor keeps. An unreadable cursor only means auditing every
+// device again. Any failed page or audit fails the fetch; a device that
+// disappears between its listing and its audit (404) is emitted without
+// audit data.
+func (s *Source) Fetch(ctx context.Context, req connector.FetchRequest, sink connector.Sink) (connector.FetchResult, error) {
+	wantSites, wantAssets, err := selectKinds(req.Kinds)
+	if err != nil {
+		return connector.FetchResult{}, err
+	}
+	prev, err := parseCursor(req.Cursor)
+	cursor := req.Cursor
+	if err != nil {
+		s.logger.Warn("ignoring an unreadable cursor; every device will be audited again", "error", err)
+		cursor = ""
+	}
+	r := &run{s: s, sink: sink}
+	ctx = httpclient.WithHooks(ctx, httpclient.Hooks{OnRequest: r.onRequest, OnWait: r.onWait})
+	if wantSites {
+		if err := r.sites(ctx); err != nil {
+			return connector.FetchResult{}, err
+		}
+	}
+	if wantAssets {
+		next, order, err := r.devices(ctx, prev)
+		if err != nil {
+			return connector.FetchResult{}, err
+		}
+		if cursor, err = next.encode(order); err != nil {
+			return connector.FetchResult{}, err
+		}
+		s.logger.Info("listed datto devices", "devices", len(order), "audits", r.audits, "requests", r.requestCount())
+	}
+	return connector.FetchResult{Cursor: cursor, Full: true}, nil
+}
+
+// selectKinds reads the requested kinds; none means both.
+func selectKinds(kinds []record.Kind) (sites, assets bool, err error) {
+	if len(kinds) == 0 {
+		return true, true, nil
+	}
+	for _, k := range kinds {
+		switch k {
+		case record.KindSite:
+			sites = true
+		case record.KindAsset:
+			assets = true
+		default:
+			return false, false, fmt.Errorf("selecting kinds: the datto connector does not fetch %q records", k)
+		}
+	}
+	return sites, assets, nil
+}
+
+// run is the state of one Fetch.
+type run struct {
+	s    *Source
+	sink connector.Sink
+
+	mu       sync.Mutex
+	requests int
+	audits   int
+}
+
+func (r *run) requestCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.requests
+}
+
+func (r *run) progress(waiting bool, w httpclient.Wait) {
+	p := connector.Progress{Requests: r.requests}
+	if b, ok := r.s.http.Budget(); ok {
+		p.Budgeted, p.Budget = true, int(b)
+	}
+	if waiting {
+		p.Waiting = w.Delay
+	}
+	r.sink.Progress(p)
+}
+
+func (r *run) onRequest() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requests++
+	r.progress(false, httpclient.Wait{})
+}
+
+func (r *run) onWait(w httpclient.Wait) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.progress(true, w)
+}
+
+type pageDetails struct {
+	TotalCount  int     `json:"totalCount"`
+	NextPageURL *string `json:"nextPageUrl"`
+}
+
+func (r *run) firstPage(path string) string {
+	q := url.Values{"max": {strconv.Itoa(r.s.pageSize)}, "page": {"0"}}
+	return r.s.base + path + "?" + q.Encode()
+}
+
+func (r *run) sites(ctx context.Context) error {
+	link := r.firstPage("/api/v2/account/sites")
+	for n := 1; ; n++ {
+		var p struct {
+			PageDetails *pageDetails `json:"pageDetails"`
+			Sites       []siteItem   `json:"sites"`
+		}
+		if err := r.getJSON(ctx, link, &p); err != nil {
+			return fmt.Errorf("fetching sites page %d (%s): %w", n, linkPath(link), err)
+		}
+		if p.PageDetails == nil {
+			return fmt.Errorf("fetching sites page %d (%s): the page has no pageDetails", n, linkPath(link))
+		}
+		recs := make([]record.Record, 0, len(p.Sites))
+		for _, st := range p.Sites {
+			rec, err := st.record()
+			if err != nil {
+				return fmt.Errorf("sites page %d: %w", n, err)
+			}
+			recs = append(recs, rec)
+		}
+		if len(recs) > 0 {
+			if err := r.sink.Page(ctx, recs); err != nil {
+				return fmt.Errorf("handling sites page %d: %w", n, err)
+			}
+		}
+		if p.PageDetails.NextPageURL == nil || *p.PageDetails.NextPageURL == "" {
+			return nil
+		}
+		link = *p.PageDetails.NextPageURL
+	}
+}
+
+// devices lists every device and returns the new audit cache with the
+// listing order of the devices it holds.
+func (r *run) devices(ctx context.Context, prev auditCache) (auditCache, []string, error) {
+	next := auditCache{}
+	var order []string
+	seen := map[string]struct{}{}
+	link := r.firstPage("/api/v2/account/devices")
+	for n := 1; ; n++ {
+		var p struct {
+			PageDetails *pageDetails `json:"pageDetails"`
+			Devices     []deviceItem `json:"devices"`
+		}
+		if err := r.getJSON(ctx, link, &p); err != nil {
+			return nil, nil, fmt.Errorf("fetching devices page %d (%s): %w", n, linkPath(link), err)
+		}
+		if p.PageDetails == nil {
+			return nil, nil, fmt.Errorf("fetching devices page %d (%s): the page has no pageDetails", n, linkPath(link))
+		}
+		// Page-numbered listings can repeat a device when the account
+		// changes during the run: the first sighting counts.
+		devs := slices.DeleteFunc(p.Devices, func(d deviceItem) bool {
+			_, dup := seen[d.UID]
+			seen[d.UID] = struct{}{}
+			return dup && d.UID != ""
+		})
+		var need []deviceItem
+		for _, d := range devs {
+			c, known := prev[d.UID]
+			if d.audited() && (!known || (d.LastAuditDate.millis() != 0 && c.at != d.LastAuditDate.millis())) {
+				need = append(need, d)
+			}
+		}
+		fresh, err := r.auditAll(ctx, need)
+		if err != nil {
+			return nil, nil, err
+		}
+		recs := make([]record.Record, 0, len(devs))
+		for _, d := range devs {
+			var a *auditData
+			if f, ok := fresh[d.UID]; ok {
+				if f != nil {
+					a = f
+					next[d.UID] = cachedAudit{at: d.LastAuditDate.millis(), auditData: *f}
+				}
+			} else if c, ok := prev[d.UID]; ok {
+				a = &c.auditData
+				next[d.UID] = c
+			}
+			rec, err := d.record(a)
+			if err != nil {
+				return nil, nil, fmt.Errorf("devices page %d: %w", n, err)
+			}
+			recs = append(recs, rec)
+			if _, ok := next[d.UID]; ok {
+				order = append(order, d.UID)
+			}
+		}
+		if len(recs) > 0 {
+			if err := r.sink.Page(ctx, recs); err != nil {
+				return nil, nil, fmt.Errorf("handling devices page %d: %w", n, err)
+			}
+		}
+		if p.PageDetails.NextPageURL == nil || *p.PageDetails.NextPageURL == "" {
+			return next, order, nil
+		}
+		link = *p.PageDetails.NextPageURL
+	}
+}
+
+// auditAll fetches the audits of devs, AuditConcurrency at a time. The map
+// holds nil for a device that no longer exists. The first failure cancels
+// the rest and is returned.
+func (r *run) auditAll(ctx context.Context, devs []deviceItem) (map[string]*auditData, error) {
+	out := make(map[string]*auditData, len(devs))
+	if len(devs) == 0 {
+		return out, nil
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		work = make(chan deviceItem)
+	)
+	for range min(r.s.concurrency, len(devs)) {
+		wg.Go(func() {
+			for d := range work {
+				a, err := r.audit(ctx, d)
+				if err != nil {
+					cancel(fmt.Errorf("fetching the audit of device %s (%s): %w", d.UID, d.Hostname, err))
+					continue
+				}
+				mu.Lock()
+				out[d.UID] = a
+				r.audits++
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for _, d := range devs {
+		select {
+		case work <- d:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (r *run) audit(ctx context.Context, d deviceItem) (*auditData, error) {
+	var a auditItem
+	err := r.getJSON(ctx, r.s.base+"/api/v2/audit/device/"+url.PathEscape(d.UID), &a)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
+		r.s.logger.Info("a device disappeared before its audit; emitting it without audit data", "device", d.UID)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	data := a.data()
+	return &data, nil
+}
+
+// getJSON fetches link and decodes its JSON body into v. A body cut short
+// is a retryable error; one that is not the expected JSON is not.
+func (r *run) getJSON(ctx context.Context, link string, v any) error {
+	resp, err := r.s.get(ctx, link)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	dec := json.NewDecoder(resp.Body)
+	if err := dec.Decode(v); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		if cutShort(err) {
+			return &connector.RetryableError{Err: fmt.Errorf("reading the response: %w", err)}
+		}
+		return fmt.Errorf("decoding the response: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("decoding the response: unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func cutShort(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.As(err, &ne)
+}
