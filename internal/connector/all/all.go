@@ -4,6 +4,7 @@ package all
 
 import (
 	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/connector/datto"
 	"github.com/integrator-oss/integrator/internal/connector/entra"
 	"github.com/integrator-oss/integrator/internal/connector/google"
 	"github.com/integrator-oss/integrator/internal/connector/intune"
@@ -13,6 +14,7 @@ import (
 // Registry returns the map of connector types by name.
 func Registry() connector.Registry {
 	return connector.Registry{
+		"datto":  datto.Type(),
 		"entra":  entra.Type(),
 		"google": google.Type(),
 		"intune": intune.Type(),
