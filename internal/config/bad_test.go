@@ -90,7 +90,6 @@ func TestBadConfigs(t *testing.T) {
 		}},
 		"entity_not_produced": {errContains: []string{
 			`6: integrations[0].entities[1]: connector type "entra" does not produce appointments (it produces: users, groups, contacts, devices)`,
-			`8: integrations[1].entities: required: connector type "ninja" does not produce the default users, groups; choose from: devices`,
 		}},
 		"unknown_matching": {errContains: []string{
 			`4: integrations[0].matching[1]: unknown matching rule "serial_number" (known: immutable_id, upn, email, employee_id)`,
@@ -99,6 +98,12 @@ func TestBadConfigs(t *testing.T) {
 		"bad_role": {errContains: []string{
 			`7: integrations[0].scope.mappings[1].role: invalid role "admin": must be user or agent`,
 			"8: integrations[0].scope.mappings[2].group: required: a mapping names a group or an org_unit",
+		}},
+		"assets": {errContains: []string{
+			`5: integrations[0].assets.matching[1]: unknown asset matching rule "imei" (known: serial, mac, hostname)`,
+			"5: integrations[0].assets.matching[2]: asset matching rule serial listed twice",
+			`6: integrations[0].assets.user: invalid user mode "owner": must be one of auto, primary, last_logged_on, none`,
+			"8: integrations[0].assets.organisations[0].source: required",
 		}},
 		"identity": {errContains: []string{
 			`4: integrations[0].lifecycle: invalid lifecycle "sometimes": must be authoritative or contributing`,

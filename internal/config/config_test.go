@@ -55,6 +55,9 @@ integrations:
 		Scope:                  integration.Scope{DefaultSite: "Main"},
 		Matching:               []string{"immutable_id", "upn", "email"},
 		Lifecycle:              "authoritative",
+		Assets: integration.AssetSettings{
+			Matching: []string{"serial", "mac", "hostname"}, StaleAfter: 90 * 24 * time.Hour, User: "auto",
+		},
 	}, it.Settings)
 
 	conn, ok := it.Connector.(*fakeEntraConfig)
@@ -109,6 +112,15 @@ integrations:
         - {org_unit: "OU=Leeds,DC=corp,DC=example", site: Leeds}
     matching: [employee_id, email]
     lifecycle: contributing
+    assets:
+      matching: [mac, serial]
+      placeholder_serials: ["ACME-0000"]
+      stale_after: 30d
+      user: last_logged_on
+      upn_suffix: corp.example
+      organisations:
+        - {source: "Acme Corp", client: Acme, site: HQ}
+        - {source: "17", client: Globex}
     config:
       tenant_id: tenant
       client_id: client
@@ -157,6 +169,11 @@ ownership:
 		},
 		Matching:  []string{"employee_id", "email"},
 		Lifecycle: "contributing",
+		Assets: integration.AssetSettings{
+			Matching: []string{"mac", "serial"}, PlaceholderSerials: []string{"ACME-0000"},
+			StaleAfter: 30 * 24 * time.Hour, User: "last_logged_on", UPNSuffix: "corp.example",
+			Organisations: []integration.OrgMap{{Source: "Acme Corp", Client: "Acme", Site: "HQ"}, {Source: "17", Client: "Globex"}},
+		},
 	}, it.Settings)
 
 	conn := it.Connector.(*fakeEntraConfig)
@@ -282,4 +299,15 @@ integrations:
       client_secret: {env: INTEGRATOR_CONFIG_TEST_SECRET}
 `)
 	require.Equal(t, "from-the-environment", cfg.Integrations[0].Connector.(*fakeEntraConfig).ClientSecret.Reveal())
+}
+
+func TestDeviceConnectorDefaultsToItsOwnKinds(t *testing.T) {
+	t.Parallel()
+	cfg := parse(t, `
+integrations:
+  - name: ninja
+    type: ninja
+    config: {api_key: k}
+`)
+	require.Equal(t, []record.Kind{record.KindAsset}, cfg.Integrations[0].Settings.Entities)
 }

@@ -31,7 +31,7 @@ var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 
 var integrationKeys = []string{
 	"name", "type", "enabled", "entities", "schedule", "full_sync_every", "run_timeout",
-	"client", "deactivate_when_not_found", "threshold", "scope", "matching", "lifecycle", "config",
+	"client", "deactivate_when_not_found", "threshold", "scope", "matching", "lifecycle", "assets", "config",
 }
 
 var matchRules = []string{
@@ -108,6 +108,9 @@ func (c *collector) integration(n *yaml.Node, path string, reg connector.Registr
 	if f, set := fields["matching"]; set {
 		s.Matching = c.matching(f, join(path, "matching"))
 	}
+	if f, set := fields["assets"]; set {
+		s.Assets = c.assets(f, join(path, "assets"))
+	}
 	if f, set := fields["lifecycle"]; set {
 		if v, ok := c.str(f, join(path, "lifecycle")); ok {
 			if v != integration.Authoritative && v != integration.Contributing {
@@ -118,6 +121,10 @@ func (c *collector) integration(n *yaml.Node, path string, reg connector.Registr
 	}
 
 	explicit := len(s.Entities) > 0
+	if !explicit && knownType && !slices.Contains(typ.Kinds, record.KindUser) {
+		// A device or asset connector: its own kinds are the default.
+		s.Entities = slices.Clone(typ.Kinds)
+	}
 	s = s.WithDefaults()
 
 	if knownType {
@@ -324,4 +331,81 @@ func (c *collector) checkUnique(its []Integration, nameLines []int) {
 		}
 		first[name] = nameLines[i]
 	}
+}
+
+var assetMatchRules = []string{integration.AssetMatchSerial, integration.AssetMatchMAC, integration.AssetMatchHostname}
+
+var assetUserModes = []string{integration.AssetUserAuto, integration.AssetUserPrimary, integration.AssetUserLastLoggedOn, integration.AssetUserNone}
+
+// assets reads an integration's device settings.
+func (c *collector) assets(f field, path string) integration.AssetSettings {
+	var a integration.AssetSettings
+	fields, ok := c.mapping(f.value, f.line(), path, "matching", "placeholder_serials", "stale_after", "user", "upn_suffix", "organisations")
+	if !ok {
+		return a
+	}
+	if mf, set := fields["matching"]; set {
+		names, nodes, _ := c.stringList(mf, join(path, "matching"))
+		for i, name := range names {
+			switch {
+			case !slices.Contains(assetMatchRules, name):
+				c.add(nodes[i].node.Line, index(join(path, "matching"), nodes[i].index), "unknown asset matching rule %q (known: %s)", name, strings.Join(assetMatchRules, ", "))
+			case slices.Contains(a.Matching, name):
+				c.add(nodes[i].node.Line, index(join(path, "matching"), nodes[i].index), "asset matching rule %s listed twice", name)
+			default:
+				a.Matching = append(a.Matching, name)
+			}
+		}
+	}
+	if pf, set := fields["placeholder_serials"]; set {
+		a.PlaceholderSerials, _, _ = c.stringList(pf, join(path, "placeholder_serials"))
+	}
+	if sf, set := fields["stale_after"]; set {
+		if v, ok := c.str(sf, join(path, "stale_after")); ok && (v == "off" || v == "never") {
+			a.StaleAfter = -1
+		} else {
+			a.StaleAfter, _ = c.duration(sf, join(path, "stale_after"))
+		}
+	}
+	if uf, set := fields["user"]; set {
+		if v, ok := c.str(uf, join(path, "user")); ok {
+			if !slices.Contains(assetUserModes, v) {
+				c.add(uf.line(), join(path, "user"), "invalid user mode %q: must be one of %s", v, strings.Join(assetUserModes, ", "))
+			}
+			a.User = v
+		}
+	}
+	if uf, set := fields["upn_suffix"]; set {
+		a.UPNSuffix, _ = c.str(uf, join(path, "upn_suffix"))
+	}
+	if of, set := fields["organisations"]; set {
+		items, _ := c.list(of, join(path, "organisations"))
+		for i, item := range items {
+			ip := index(join(path, "organisations"), i)
+			item = resolve(item)
+			ofs, ok := c.mapping(item, item.Line, ip, "source", "client", "site")
+			if !ok {
+				continue
+			}
+			var m integration.OrgMap
+			for _, k := range []string{"source", "client"} {
+				kf, set := ofs[k]
+				if !set {
+					c.add(item.Line, join(ip, k), "required")
+					continue
+				}
+				v, _ := c.nonEmpty(kf, join(ip, k))
+				if k == "source" {
+					m.Source = v
+				} else {
+					m.Client = v
+				}
+			}
+			if sf, set := ofs["site"]; set {
+				m.Site, _ = c.str(sf, join(ip, "site"))
+			}
+			a.Organisations = append(a.Organisations, m)
+		}
+	}
+	return a
 }

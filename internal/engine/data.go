@@ -22,6 +22,9 @@ type linkData struct {
 	InScope bool   `json:"in_scope"`
 	Site    string `json:"site,omitempty"`
 	Role    string `json:"role,omitempty"`
+	// Client is an asset's platform client (people belong to their
+	// integration's client).
+	Client string `json:"client,omitempty"`
 }
 
 func decodeLinkData(b []byte) (linkData, error) {
@@ -84,6 +87,9 @@ func (d linkData) fingerprint() string {
 	write(d.State)
 	write(d.Site)
 	write(d.Role)
+	if d.Client != "" {
+		write("client:" + d.Client)
+	}
 	if d.InScope {
 		write("in")
 	}

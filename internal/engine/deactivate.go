@@ -35,7 +35,7 @@ func (r *runner) deactivate(ctx context.Context, tx store.Tx, ps []store.Pending
 		var audits []store.AuditEvent
 		var userIDs []int64
 		people := kind == record.KindUser || kind == record.KindContact
-		contributing := people && r.p.Settings.Lifecycle == integration.Contributing
+		contributing := (people || kind == record.KindAsset) && r.p.Settings.Lifecycle == integration.Contributing
 		var unlinked []int64
 		for _, p := range ps {
 			l, ok := byID[p.ExternalID]
@@ -114,6 +114,36 @@ func (r *runner) deactivate(ctx context.Context, tx store.Tx, ps []store.Pending
 			}
 			r.usersChanged = r.usersChanged || len(us) > 0
 			r.writes += int64(len(us))
+		case kind == record.KindAsset:
+			as, err := tx.AssetGetMany(ctx, append(userIDs, unlinked...))
+			if err != nil {
+				return fmt.Errorf("reading assets to deactivate: %w", err)
+			}
+			deact := make(map[int64]bool, len(userIDs))
+			for _, id := range userIDs {
+				deact[id] = true
+			}
+			for i := range as {
+				if deact[as[i].ID] {
+					as[i].Active, as[i].DeactivatedAt, as[i].DeactivatedReason = false, now, reasons[as[i].ID]
+					as[i].DeactivatedBy = r.p.Integration.ID
+					if strings.HasPrefix(reasons[as[i].ID], staleReasonPrefix) {
+						// Staleness is no source's decision: any source
+						// that sees the device again brings it back.
+						as[i].DeactivatedBy = 0
+					}
+					continue
+				}
+				for f, owner := range as[i].Owners {
+					if owner == r.p.Integration.ID {
+						delete(as[i].Owners, f)
+					}
+				}
+			}
+			if err := tx.AssetUpdateMany(ctx, as); err != nil {
+				return fmt.Errorf("deactivating assets: %w", err)
+			}
+			r.writes += int64(len(as))
 		case kind == record.KindGroup:
 			for _, id := range userIDs {
 				g, err := tx.GroupGet(ctx, id)

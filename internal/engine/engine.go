@@ -26,6 +26,14 @@ func New(st store.Store, logger *slog.Logger) *Engine {
 	return &Engine{store: st, logger: logger, now: time.Now}
 }
 
+// WithClock returns the engine reading time from now: simulations and
+// tests of what time does (staleness) set it.
+func (e *Engine) WithClock(now func() time.Time) *Engine {
+	c := *e
+	c.now = now
+	return &c
+}
+
 // RunParams describe one run.
 type RunParams struct {
 	Integration *store.Integration

@@ -82,14 +82,17 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 		}
 	}
 	res.ActiveBase = count.Active
-	if r.p.Settings.Imports(record.KindContact) {
+	for _, k := range []record.Kind{record.KindContact, record.KindAsset} {
+		if !r.p.Settings.Imports(k) {
+			continue
+		}
 		var rd store.Reader = r.e.store
 		if r.dry != nil {
 			rd = r.dry
 		}
-		cc, err := rd.EntityCount(ctx, integ, record.KindContact)
+		cc, err := rd.EntityCount(ctx, integ, k)
 		if err != nil {
-			return nil, fmt.Errorf("counting active contacts: %w", err)
+			return nil, fmt.Errorf("counting active %ss: %w", k, err)
 		}
 		res.ActiveBase += cc.Active
 	}
@@ -142,8 +145,10 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 // saw: people first, then groups.
 func (r *runner) sweepKinds() []record.Kind {
 	ks := []record.Kind{record.KindUser}
-	if r.p.Settings.Imports(record.KindContact) {
-		ks = append(ks, record.KindContact)
+	for _, k := range []record.Kind{record.KindContact, record.KindAsset} {
+		if r.p.Settings.Imports(k) {
+			ks = append(ks, k)
+		}
 	}
 	return append(ks, record.KindGroup)
 }
@@ -159,19 +164,23 @@ func (r *runner) overThreshold(n, active int64) string {
 	if active > 0 {
 		pct = float64(n) * 100 / float64(active)
 	}
+	noun := "users"
+	if !r.p.Settings.Imports(record.KindUser) && r.p.Settings.Imports(record.KindAsset) {
+		noun = "assets"
+	}
 	var why []string
 	if t.MaxCount >= 0 && n > int64(t.MaxCount) {
-		why = append(why, fmt.Sprintf("more than %d users", t.MaxCount))
+		why = append(why, fmt.Sprintf("more than %d %s", t.MaxCount, noun))
 	}
 	if t.MaxPercent >= 0 && pct > t.MaxPercent {
-		why = append(why, fmt.Sprintf("more than %g%% of the %d active users", t.MaxPercent, active))
+		why = append(why, fmt.Sprintf("more than %g%% of the %d active %s", t.MaxPercent, active, noun))
 	}
 	if len(why) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("held: this run would deactivate %d users (%.1f%% of %d active), %s. Nothing was deactivated and the cursor was not moved. "+
+	return fmt.Sprintf("held: this run would deactivate %d %s (%.1f%% of %d active), %s. Nothing was deactivated and the cursor was not moved. "+
 		"If this is expected, confirm with: integrator sync %s --allow-mass-deactivation",
-		n, pct, active, strings.Join(why, " and "), r.p.Integration.Name)
+		n, noun, pct, active, strings.Join(why, " and "), r.p.Integration.Name)
 }
 
 // close writes the cursor (for a succeeded run), clears the run's scratch

@@ -4,94 +4,101 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strconv"
 
 	"github.com/integrator-oss/integrator/internal/store"
 )
 
-// userField reads and writes one owned field of a platform user.
-type userField struct {
+// ownedField reads and writes one field of an entity under the
+// field-ownership rules.
+type ownedField[T any] struct {
 	name string
-	ptr  func(*store.User) *string
+	get  func(*T) string
+	set  func(*T, string)
 }
 
-var userFields = []userField{
-	{"display_name", func(u *store.User) *string { return &u.DisplayName }},
-	{"given_name", func(u *store.User) *string { return &u.GivenName }},
-	{"surname", func(u *store.User) *string { return &u.Surname }},
-	{"upn", func(u *store.User) *string { return &u.UPN }},
-	{"email", func(u *store.User) *string { return &u.Email }},
-	{"job_title", func(u *store.User) *string { return &u.JobTitle }},
-	{"department", func(u *store.User) *string { return &u.Department }},
-	{"employee_id", func(u *store.User) *string { return &u.EmployeeID }},
-	{"immutable_id", func(u *store.User) *string { return &u.ImmutableID }},
-	{"user_type", func(u *store.User) *string { return &u.UserType }},
+func strField[T any](name string, ptr func(*T) *string) ownedField[T] {
+	return ownedField[T]{name: name, get: func(t *T) string { return *ptr(t) }, set: func(t *T, v string) { *ptr(t) = v }}
+}
+
+func idField[T any](name string, ptr func(*T) *int64) ownedField[T] {
+	return ownedField[T]{
+		name: name,
+		get: func(t *T) string {
+			if *ptr(t) == 0 {
+				return ""
+			}
+			return strconv.FormatInt(*ptr(t), 10)
+		},
+		set: func(t *T, v string) { *ptr(t), _ = strconv.ParseInt(v, 10, 64) },
+	}
+}
+
+var userFields = []ownedField[store.User]{
+	strField("display_name", func(u *store.User) *string { return &u.DisplayName }),
+	strField("given_name", func(u *store.User) *string { return &u.GivenName }),
+	strField("surname", func(u *store.User) *string { return &u.Surname }),
+	strField("upn", func(u *store.User) *string { return &u.UPN }),
+	strField("email", func(u *store.User) *string { return &u.Email }),
+	strField("job_title", func(u *store.User) *string { return &u.JobTitle }),
+	strField("department", func(u *store.User) *string { return &u.Department }),
+	strField("employee_id", func(u *store.User) *string { return &u.EmployeeID }),
+	strField("immutable_id", func(u *store.User) *string { return &u.ImmutableID }),
+	strField("user_type", func(u *store.User) *string { return &u.UserType }),
+	idField("manager", func(u *store.User) *int64 { return &u.ManagerID }),
 }
 
 // own applies the field-ownership rules to what this integration would
-// write (nu) over the stored user (old). A user only one source writes has
-// no owners and takes nu as it is. When a second source first links the
-// user, firstOwner (the integration that wrote it until now) becomes the
-// owner of every field it had set; from then on each field changes only
-// at the hands of its owner or of a source that outranks it
-// (integration.Ownership).
+// write of a user (nu) over the stored one (old).
 func (r *runner) own(ctx context.Context, tx store.Tx, old, nu store.User, firstOwner int64) (store.User, error) {
+	owners, err := applyOwnership(ctx, r, tx, old.Owners, &old, &nu, userFields, firstOwner)
+	nu.Owners = owners
+	return nu, err
+}
+
+// applyOwnership merges what this integration would write (nu) over the
+// stored entity (old), field by field, and returns the owners to store.
+//
+// An entity only one source writes has no owners and takes nu as it is.
+// When a second source first links it, firstOwner (the integration that
+// wrote it until now) becomes the owner of every field it had set; from
+// then on each field changes only at the hands of its owner or of a source
+// that outranks it (integration.Ownership), and a lower-ranked source only
+// fills fields nobody owns.
+func applyOwnership[T any](ctx context.Context, r *runner, tx store.Tx, current map[string]int64, old, nu *T, fields []ownedField[T], firstOwner int64) (map[string]int64, error) {
 	self := r.p.Integration.ID
-	owners := maps.Clone(old.Owners)
+	owners := maps.Clone(current)
 	if len(owners) == 0 {
 		if firstOwner == 0 || firstOwner == self {
-			nu.Owners = old.Owners
-			return nu, nil
+			return current, nil
 		}
 		owners = map[string]int64{}
-		for _, f := range userFields {
-			if *f.ptr(&old) != "" {
+		for _, f := range fields {
+			if f.get(old) != "" {
 				owners[f.name] = firstOwner
 			}
 		}
-		if old.ManagerID != 0 {
-			owners["manager"] = firstOwner
-		}
 	}
-	may := func(field string) (bool, error) {
-		cur := owners[field]
-		if cur == 0 || cur == self {
-			return true, nil
-		}
-		other, err := r.integrationByID(ctx, tx, cur)
-		if err != nil {
-			return false, err
-		}
-		if other == nil {
-			// The owner is gone: the field is free.
-			return true, nil
-		}
-		pol := r.p.Ownership
-		return pol.Rank(field, r.p.Integration.Name, r.p.Integration.Type) < pol.Rank(field, other.Name, other.Type), nil
-	}
-	for _, f := range userFields {
-		ok, err := may(f.name)
-		if err != nil {
-			return nu, err
+	for _, f := range fields {
+		cur := owners[f.name]
+		ok := cur == 0 || cur == self
+		if !ok {
+			other, err := r.integrationByID(ctx, tx, cur)
+			if err != nil {
+				return nil, err
+			}
+			// A field whose owner is gone is free.
+			pol := r.p.Ownership
+			ok = other == nil || pol.Rank(f.name, r.p.Integration.Name, r.p.Integration.Type) < pol.Rank(f.name, other.Name, other.Type)
 		}
 		switch {
 		case !ok:
-			*f.ptr(&nu) = *f.ptr(&old)
-		case *f.ptr(&nu) != "":
+			f.set(nu, f.get(old))
+		case f.get(nu) != "":
 			owners[f.name] = self
 		}
 	}
-	ok, err := may("manager")
-	if err != nil {
-		return nu, err
-	}
-	switch {
-	case !ok:
-		nu.ManagerID = old.ManagerID
-	case nu.ManagerID != 0:
-		owners["manager"] = self
-	}
-	nu.Owners = owners
-	return nu, nil
+	return owners, nil
 }
 
 // integrationByID returns an integration by store ID (nil when it no

@@ -40,6 +40,10 @@ type runner struct {
 	// integrations caches the store's integrations by ID, for ownership
 	// ranks and messages.
 	integrations map[int64]*store.Integration
+	// orgs places devices by source organisation; assetSites caches the
+	// sites assets went to.
+	orgs       orgMapper
+	assetSites map[string]*store.Site
 	// buf holds records of one kind until there are enough for a
 	// transaction: sources send pages of a few dozen to a thousand
 	// records, and one transaction per small page would cost more in
@@ -155,6 +159,10 @@ func (r *runner) apply(ctx context.Context, recs []record.Record) error {
 			return r.applyGroups(ctx, tx, recs)
 		case record.KindUser, record.KindContact:
 			return r.applyUsers(ctx, tx, recs, false)
+		case record.KindAsset:
+			return r.applyAssets(ctx, tx, recs)
+		case record.KindSite:
+			return r.applySites(ctx, tx, recs)
 		}
 		r.c(kind).Failed += int64(len(recs))
 		return nil

@@ -48,7 +48,58 @@ type Settings struct {
 	// drops this source's link, and deactivates the user only when no other
 	// source still links it.
 	Lifecycle string `json:"lifecycle"`
+	// Assets are the device settings of integrations that import assets.
+	Assets AssetSettings `json:"assets"`
 }
+
+// AssetSettings say how devices become platform assets.
+type AssetSettings struct {
+	// Matching is the order of rules that find the platform asset a
+	// device already is: serial, mac, hostname (within the client).
+	// Defaults to serial, mac, hostname.
+	Matching []string `json:"matching,omitempty"`
+	// PlaceholderSerials extend the built-in list of serial numbers that
+	// identify nothing ("To be filled by O.E.M.", "Default string", ...).
+	PlaceholderSerials []string `json:"placeholder_serials,omitempty"`
+	// StaleAfter marks an asset inactive when no source has seen it for
+	// this long. Defaults to 90 days; a negative value turns it off.
+	StaleAfter time.Duration `json:"stale_after,omitempty"`
+	// User says how an asset gets its platform user: "auto" (the default:
+	// the primary user the source reports, else the last logged-on user),
+	// "primary", "last_logged_on" or "none".
+	User string `json:"user,omitempty"`
+	// UPNSuffix turns a last logged-on user reported as DOMAIN\name into
+	// name@suffix to find the platform user.
+	UPNSuffix string `json:"upn_suffix,omitempty"`
+	// Organisations map source organisations to platform clients ahead of
+	// the mapping table. Organisations nothing maps are matched to a
+	// platform client of the same name (and the match is added to the
+	// table), else placed at the integration's client and default site.
+	Organisations []OrgMap `json:"organisations,omitempty"`
+}
+
+// OrgMap places one source organisation.
+type OrgMap struct {
+	// Source is the organisation's ID or name at the source.
+	Source string `json:"source"`
+	Client string `json:"client"`
+	// Site, when set, is the site of every device of the organisation.
+	Site string `json:"site,omitempty"`
+}
+
+// Asset matching rules and user modes.
+const (
+	AssetMatchSerial   = "serial"
+	AssetMatchMAC      = "mac"
+	AssetMatchHostname = "hostname"
+
+	AssetUserAuto         = "auto"
+	AssetUserPrimary      = "primary"
+	AssetUserLastLoggedOn = "last_logged_on"
+	AssetUserNone         = "none"
+
+	DefaultStaleAfter = 90 * 24 * time.Hour
+)
 
 // Lifecycle values.
 const (
@@ -155,6 +206,15 @@ func (s Settings) WithDefaults() Settings {
 	}
 	if s.Lifecycle == "" {
 		s.Lifecycle = Authoritative
+	}
+	if len(s.Assets.Matching) == 0 {
+		s.Assets.Matching = []string{AssetMatchSerial, AssetMatchMAC, AssetMatchHostname}
+	}
+	if s.Assets.StaleAfter == 0 {
+		s.Assets.StaleAfter = DefaultStaleAfter
+	}
+	if s.Assets.User == "" {
+		s.Assets.User = AssetUserAuto
 	}
 	return s
 }

@@ -13,12 +13,20 @@ import "slices"
 // it first, which is the first source that linked the person.
 type Ownership map[string][]string
 
-// OwnedFields are the user fields under ownership, by attribute name
-// (record.Attr*, plus "manager").
+// OwnedFields are the user and asset fields under ownership, by
+// attribute name (record.Attr*, plus "manager" and "site").
 var OwnedFields = []string{
 	"display_name", "given_name", "surname", "upn", "email", "job_title",
 	"department", "employee_id", "immutable_id", "user_type", "manager",
+	"name", "hostname", "serial_number", "manufacturer", "model", "asset_type", "os", "os_version",
+	"mac_addresses", "ip_addresses", "primary_user", "last_logged_on_user", "online", "compliance",
+	"owner_type", "encrypted", "warranty_date", "cpu", "memory_mb", "disks", "software", "site",
 }
+
+var (
+	rmmFirst    = []string{"ninjaone", "datto", "cwautomate", "lansweeper", "intune", "snipeit"}
+	intuneFirst = []string{"intune", "ninjaone", "datto", "cwautomate", "lansweeper", "snipeit"}
+)
 
 // DefaultOwnerTypes rank connector types per field when the configuration
 // does not: the on-premises directory owns the HR-ish fields, Entra ID owns
@@ -29,6 +37,24 @@ var DefaultOwnerTypes = map[string][]string{
 	"manager":     {"ldap", "google", "entra"},
 	"employee_id": {"ldap", "google", "entra"},
 	"email":       {"entra", "google", "ldap"},
+
+	// Devices: hardware from the RMM agents, who read it off the machine;
+	// the primary user and compliance from Intune; software from
+	// Lansweeper's inventory scans; the warranty from the asset register.
+	"serial_number": rmmFirst,
+	"manufacturer":  rmmFirst,
+	"model":         rmmFirst,
+	"cpu":           rmmFirst,
+	"memory_mb":     rmmFirst,
+	"disks":         rmmFirst,
+	"mac_addresses": rmmFirst,
+	"site":          {"ninjaone", "datto", "cwautomate", "snipeit", "lansweeper", "intune"},
+	"primary_user":  intuneFirst,
+	"compliance":    intuneFirst,
+	"owner_type":    intuneFirst,
+	"encrypted":     intuneFirst,
+	"software":      {"lansweeper", "ninjaone", "datto", "cwautomate", "intune", "snipeit"},
+	"warranty_date": {"snipeit", "lansweeper", "ninjaone", "datto", "cwautomate", "intune"},
 }
 
 // unranked is the rank of a source nothing ranks for a field.
