@@ -243,6 +243,15 @@ func TestPerMinuteQuotaIsWaitedOut(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, sink.records(), 61+3)
 	require.Positive(t, b.emu.Stats().Throttled)
+
+	// With too few retries the quota fails the run, as retryable, and says
+	// it was the rate limit.
+	b.cfg.MaxRetries = 2
+	b.reopen(t)
+	_, _, err = b.fetch(t)
+	require.True(t, connector.IsRetryable(err), "%v", err)
+	require.ErrorContains(t, err, "rate limit")
+	require.NotErrorIs(t, err, connector.ErrForbidden)
 	var total time.Duration
 	for _, d := range b.clock.sleeps() {
 		total += d

@@ -20,8 +20,8 @@ import (
 
 // TestEngineRuns drives full runs of the connector through the engine into
 // a SQLite store: a user deleted in Google is deactivated by the sweep of
-// the next run, a suspended one at once, and a run with nothing changed
-// writes nothing.
+// the next run, a suspended one at once, a failed listing deactivates
+// nothing, and a run with nothing changed writes nothing.
 func TestEngineRuns(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -34,6 +34,7 @@ func TestEngineRuns(t *testing.T) {
 	keyFile := filepath.Join(t.TempDir(), "sa.json")
 	require.NoError(t, os.WriteFile(keyFile, emu.KeyJSON(base), 0o600))
 	cfg := google.Config{CredentialsFile: keyFile, Subject: emu.AdminEmail(), APIURL: emu.APIURL(base)}.WithDefaults()
+	cfg.MaxRetries = -1 // an injected failure fails at once
 	src, err := cfg.Open("acme-google", logger)
 	require.NoError(t, err)
 
@@ -82,6 +83,17 @@ func TestEngineRuns(t *testing.T) {
 	require.False(t, user(gone.ID).Active, "deleted in Google: swept by the full run")
 	require.False(t, user(suspended.ID).Active, "suspended in Google")
 	require.True(t, user(users[7].ID).Active)
+
+	// A listing that fails part-way deactivates nothing, though the user
+	// is gone from Google.
+	require.NoError(t, emu.DeleteUser(users[8].ID))
+	emu.Inject(gemu.Fault{Path: "/users", After: 1, Status: 503})
+	res, err := eng.Run(ctx, engine.RunParams{Integration: integ, Settings: set, Source: src, Trigger: "test"})
+	require.Error(t, err)
+	require.Equal(t, "failed", res.Run.Status)
+	require.Zero(t, res.Run.ByKind[record.KindUser].Deactivated)
+	require.True(t, user(users[8].ID).Active, "a failed run sweeps nothing")
+	require.Equal(t, int64(1), run().Run.ByKind[record.KindUser].Deactivated, "the next complete run does")
 
 	third := run()
 	require.Zero(t, third.Run.Counts.Writes, "nothing changed, nothing written: %+v", third.Run.Counts)

@@ -186,5 +186,10 @@ func apiError(ctx context.Context, err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
+	var se *httpclient.StatusError
+	if errors.As(err, &se) && se.StatusCode == http.StatusForbidden {
+		// A 403 the client retried is Google's rate limit, not a refusal.
+		return fmt.Errorf("Google's rate limit (403 userRateLimitExceeded) outlasted the retries: %w", err)
+	}
 	return err
 }
