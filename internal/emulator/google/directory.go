@@ -317,6 +317,8 @@ func (e *Emulator) AddGroup(g Group) (Group, error) {
 	}
 	if g.ID == "" {
 		g.ID = e.newGroupID()
+	} else if _, dup := e.groups[g.ID]; dup {
+		return Group{}, fmt.Errorf("%w: group ID %s exists", ErrInvalid, g.ID)
 	}
 	g.Email = email
 	if g.Name == "" {

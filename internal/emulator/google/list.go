@@ -131,11 +131,9 @@ func walk(keys []string, last string, desc bool, limit int, keep func(i int) boo
 	return out, false
 }
 
-// writeList writes a list response, applying the fields parameter.
+// writeList writes a list response with its etag (a hash of the body),
+// applying the fields parameter.
 func (e *Emulator) writeList(w http.ResponseWriter, q url.Values, resp map[string]any) {
-	b, _ := json.Marshal(resp)
-	sum := sha256.Sum256(b)
-	resp["etag"] = `"` + hex.EncodeToString(sum[:12]) + `"`
 	if f := q.Get("fields"); f != "" {
 		sel, err := parseFields(f)
 		if err != nil {
@@ -143,12 +141,29 @@ func (e *Emulator) writeList(w http.ResponseWriter, q url.Values, resp map[strin
 			return
 		}
 		var v any
-		b, _ = json.Marshal(resp)
+		b, _ := json.Marshal(resp)
 		_ = json.Unmarshal(b, &v)
-		writeJSON(w, http.StatusOK, sel.apply(v))
+		b, _ = json.Marshal(sel.apply(v))
+		writeBody(w, b)
 		return
 	}
-	writeJSON(w, http.StatusOK, resp)
+	b, _ := json.Marshal(resp)
+	sum := sha256.Sum256(b)
+	etag, _ := json.Marshal(`"` + hex.EncodeToString(sum[:12]) + `"`)
+	out := make([]byte, 0, len(b)+len(etag)+10)
+	out = append(out, `{"etag":`...)
+	out = append(out, etag...)
+	out = append(out, ',')
+	out = append(out, b[1:]...)
+	writeBody(w, out)
+}
+
+func writeBody(w http.ResponseWriter, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=UTF-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
 }
 
 // serveUsers is users.list.
