@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/integrator-oss/integrator/internal/daemon"
+	"github.com/integrator-oss/integrator/internal/record"
 	"github.com/integrator-oss/integrator/internal/review"
 	"github.com/integrator-oss/integrator/internal/store"
 )
@@ -65,12 +66,7 @@ The next run of the integration carries the decision out.`,
 			for _, it := range items {
 				fmt.Fprintf(g.stdout, "#%d  %s  %s %s of %s — %s\n", it.ID, strings.ToUpper(it.Status), it.Kind, it.ExternalID, names[it.IntegrationID], it.Reason)
 				for _, id := range it.Candidates {
-					u, err := app.Store.UserGet(cmd.Context(), id)
-					if err != nil {
-						fmt.Fprintf(g.stdout, "      candidate %d: %v\n", id, err)
-						continue
-					}
-					fmt.Fprintf(g.stdout, "      candidate %d: %s <%s> upn %s\n", u.ID, u.DisplayName, u.Email, u.UPN)
+					fmt.Fprintf(g.stdout, "      candidate %d: %s\n", id, describeCandidate(cmd, app, it.Kind, id))
 				}
 			}
 			return nil
@@ -119,6 +115,22 @@ The next run of the integration carries the decision out.`,
 		decide("ignore", "Leave a source record alone in future runs", store.ReviewIgnored),
 	)
 	return c
+}
+
+// describeCandidate says who or what a review candidate is.
+func describeCandidate(cmd *cobra.Command, app *daemon.App, kind record.Kind, id int64) string {
+	if kind == record.KindAsset {
+		a, err := app.Store.AssetGet(cmd.Context(), id)
+		if err != nil {
+			return err.Error()
+		}
+		return fmt.Sprintf("%s serial %s, MACs %s", a.Name, a.Serial, strings.Join(a.MACs, " "))
+	}
+	u, err := app.Store.UserGet(cmd.Context(), id)
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("%s <%s> upn %s", u.DisplayName, u.Email, u.UPN)
 }
 
 func integrationNames(cmd *cobra.Command, app *daemon.App) (map[int64]string, error) {
@@ -175,7 +187,7 @@ source linked it. Fix with the matching order, or link by hand.`,
 					if err != nil {
 						return err
 					}
-					links, err := app.Store.LinkListByEntity(cmd.Context(), "user", id)
+					links, err := app.Store.LinkListByEntity(cmd.Context(), record.KindUser, id)
 					if err != nil {
 						return err
 					}

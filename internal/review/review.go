@@ -119,6 +119,10 @@ func checkEntity(ctx context.Context, tx store.Tx, kind record.Kind, id int64) e
 		if _, err := tx.GroupGet(ctx, id); err != nil {
 			return fmt.Errorf("platform group %d: %w", id, err)
 		}
+	case record.KindAsset:
+		if _, err := tx.AssetGet(ctx, id); err != nil {
+			return fmt.Errorf("platform asset %d: %w", id, err)
+		}
 	default:
 		return fmt.Errorf("review items of kind %s cannot be linked yet", kind)
 	}

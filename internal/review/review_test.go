@@ -124,3 +124,47 @@ func TestLinkDecisionRefusesAWrongEntity(t *testing.T) {
 	_, err = review.Decide(t.Context(), w.st, review.Decision{ItemID: it.ID, Action: "merge"})
 	require.ErrorContains(t, err, `unknown review action "merge"`)
 }
+
+func TestLinkDecisionForADevice(t *testing.T) {
+	t.Parallel()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "a.db"), logger)
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	eng := engine.New(st, logger)
+	run := func(name string, matching []string, recs ...record.Record) {
+		ctx := t.Context()
+		var in *store.Integration
+		require.NoError(t, st.Tx(ctx, func(tx store.Tx) error {
+			in, err = tx.IntegrationUpsert(ctx, &store.IntegrationUpsertParams{Name: name, Type: "test", Enabled: true})
+			return err
+		}))
+		set := integration.Settings{Name: name, Type: "test", Enabled: true, Entities: []record.Kind{record.KindAsset},
+			Assets: integration.AssetSettings{Matching: matching}}
+		_, err := eng.Run(ctx, engine.RunParams{Integration: in, Settings: set, Source: pages(recs), Trigger: "test"})
+		require.NoError(t, err)
+	}
+	dev := func(id, name, serial string) record.Record {
+		return record.Record{Kind: record.KindAsset, ID: id, Attrs: map[string]string{record.AttrName: name, record.AttrSerial: serial}}
+	}
+	// A register that keys on names holds two machines under one serial
+	// (a motherboard swapped between them); an RMM reporting that serial
+	// cannot tell which it is.
+	run("register", []string{"hostname"}, dev("r1", "PC-1", "SN-42"), dev("r2", "PC-2", "SN-42"))
+	run("rmm", nil, dev("m1", "WS-9", "sn-42"))
+	items, err := st.ReviewList(t.Context(), &store.ReviewListParams{Status: store.ReviewOpen})
+	require.NoError(t, err)
+	require.Len(t, items, 1)
+	require.Equal(t, record.KindAsset, items[0].Kind)
+	require.Len(t, items[0].Candidates, 2)
+
+	_, err = review.Decide(t.Context(), st, review.Decision{ItemID: items[0].ID, Action: store.ReviewLinked, EntityID: items[0].Candidates[0]})
+	require.NoError(t, err)
+	run("rmm", nil, dev("m1", "WS-9", "sn-42"))
+	as, err := st.AssetList(t.Context(), &store.EntityListParams{Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, as, 2, "linked, not created")
+	links, err := st.LinkListByEntity(t.Context(), record.KindAsset, items[0].Candidates[0])
+	require.NoError(t, err)
+	require.Len(t, links, 2)
+}
