@@ -201,7 +201,11 @@ func (b *progressBar) update(p engine.Progress) {
 	if p.Waiting > 0 {
 		wait = fmt.Sprintf(" · throttled, waiting %s", p.Waiting.Round(time.Second))
 	}
-	fmt.Fprintf(b.w, "\r\033[K%s fetched %d · applied %d · %d requests · %.0f records/s%s", spinner(b.last), c.Fetched, applied, p.Requests, rate, wait)
+	budget := ""
+	if p.Budgeted {
+		budget = fmt.Sprintf(" (budget: %d left)", p.Budget)
+	}
+	fmt.Fprintf(b.w, "\r\033[K%s fetched %d · applied %d · %d requests%s · %.0f records/s%s", spinner(b.last), c.Fetched, applied, p.Requests, budget, rate, wait)
 	b.drawn = true
 }
 

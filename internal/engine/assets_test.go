@@ -1,11 +1,13 @@
 package engine_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/integrator-oss/integrator/internal/connector"
 	"github.com/integrator-oss/integrator/internal/engine"
 	"github.com/integrator-oss/integrator/internal/integration"
 	"github.com/integrator-oss/integrator/internal/record"
@@ -248,4 +250,26 @@ func TestLastLoggedOnUserBecomesTheAssetsUser(t *testing.T) {
 			require.Equal(t, `CORP\nobody`, a.LastLoggedOnUser)
 		}
 	}
+}
+
+// budgeted is a source that reports a rate budget as it pages.
+type budgeted struct{ script }
+
+func (s *budgeted) Fetch(ctx context.Context, req connector.FetchRequest, sink connector.Sink) (connector.FetchResult, error) {
+	sink.Progress(connector.Progress{Requests: 3, Budgeted: true, Budget: 7})
+	return s.script.Fetch(ctx, req, sink)
+}
+
+func TestProgressCarriesTheRequestBudget(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ninja := assetSource(t, b, "ninja", "ninjaone")
+	var last engine.Progress
+	src := &budgeted{script{pages: [][]record.Record{{device("a", record.AttrName, "PC-A")}}, failAt: -1, full: true}}
+	_, err := ninja.eng.Run(t.Context(), engine.RunParams{Integration: ninja.integ, Settings: ninja.set, Source: src,
+		Progress: func(p engine.Progress) { last = p }})
+	require.NoError(t, err)
+	require.True(t, last.Budgeted)
+	require.Equal(t, 7, last.Budget)
+	require.Equal(t, 3, last.Requests)
 }

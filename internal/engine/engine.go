@@ -62,6 +62,10 @@ type Progress struct {
 	Counts   store.Counts
 	ByKind   map[record.Kind]store.Counts
 	Requests int
+	// Budgeted says the integration has a request budget; Budget is the
+	// requests it allows right now.
+	Budgeted bool
+	Budget   int
 	Waiting  time.Duration
 	Phase    string
 }

@@ -181,7 +181,8 @@ func (r *runner) report(ctx context.Context, phase string) {
 		r.progressMu.Lock()
 		cp := r.progress
 		r.progressMu.Unlock()
-		r.p.Progress(Progress{Counts: r.total(), ByKind: r.kinds(), Requests: cp.Requests, Waiting: cp.Waiting, Phase: phase})
+		r.p.Progress(Progress{Counts: r.total(), ByKind: r.kinds(), Requests: cp.Requests,
+			Budgeted: cp.Budgeted, Budget: cp.Budget, Waiting: cp.Waiting, Phase: phase})
 	}
 	if r.dry != nil || time.Since(r.lastProgress) < 2*time.Second {
 		return
