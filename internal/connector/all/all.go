@@ -9,15 +9,18 @@ import (
 	"github.com/integrator-oss/integrator/internal/connector/google"
 	"github.com/integrator-oss/integrator/internal/connector/intune"
 	"github.com/integrator-oss/integrator/internal/connector/ldap"
+	"github.com/integrator-oss/integrator/internal/connector/ninjaone"
+	"github.com/integrator-oss/integrator/internal/connector/snipeit"
 )
 
 // Registry returns the map of connector types by name.
 func Registry() connector.Registry {
 	return connector.Registry{
-		"datto":  datto.Type(),
-		"entra":  entra.Type(),
-		"google": google.Type(),
-		"intune": intune.Type(),
-		"ldap":   ldap.Type(),
+		"datto":   datto.Type(),
+		"entra":   entra.Type(),
+		"google":  google.Type(),
+		"intune":  intune.Type(),
+		"ldap":    ldap.Type(),
+		"snipeit": snipeit.Type(),
 	}
 }
