@@ -16,11 +16,12 @@ import (
 // Registry returns the map of connector types by name.
 func Registry() connector.Registry {
 	return connector.Registry{
-		"datto":   datto.Type(),
-		"entra":   entra.Type(),
-		"google":  google.Type(),
-		"intune":  intune.Type(),
-		"ldap":    ldap.Type(),
-		"snipeit": snipeit.Type(),
+		"datto":    datto.Type(),
+		"entra":    entra.Type(),
+		"google":   google.Type(),
+		"intune":   intune.Type(),
+		"ldap":     ldap.Type(),
+		"ninjaone": ninjaone.Type(),
+		"snipeit":  snipeit.Type(),
 	}
 }
