@@ -4,6 +4,7 @@ package all
 
 import (
 	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/connector/cwautomate"
 	"github.com/integrator-oss/integrator/internal/connector/datto"
 	"github.com/integrator-oss/integrator/internal/connector/entra"
 	"github.com/integrator-oss/integrator/internal/connector/google"
@@ -16,12 +17,13 @@ import (
 // Registry returns the map of connector types by name.
 func Registry() connector.Registry {
 	return connector.Registry{
-		"datto":    datto.Type(),
-		"entra":    entra.Type(),
-		"google":   google.Type(),
-		"intune":   intune.Type(),
-		"ldap":     ldap.Type(),
-		"ninjaone": ninjaone.Type(),
-		"snipeit":  snipeit.Type(),
+		"cwautomate": cwautomate.Type(),
+		"datto":      datto.Type(),
+		"entra":      entra.Type(),
+		"google":     google.Type(),
+		"intune":     intune.Type(),
+		"ldap":       ldap.Type(),
+		"ninjaone":   ninjaone.Type(),
+		"snipeit":    snipeit.Type(),
 	}
 }
