@@ -105,7 +105,7 @@ type Emulator struct {
 	tokMu  sync.Mutex
 	tokens map[string]time.Time // access token → expiry
 
-	rate rateLimiter
+	rate *rateLimiter
 
 	faultMu sync.Mutex
 	faults  []*faultState
@@ -126,7 +126,7 @@ func New(o Options) *Emulator {
 		opts:   o,
 		logger: o.Logger,
 		tokens: map[string]time.Time{},
-		rate:   newRateLimiter(o.RateLimit, o.RateWindow),
+		rate:   newRateLimiter(o.RateLimit, o.RateWindow, o.Slowdown),
 	}
 	e.account = newAccount()
 	return e
@@ -186,6 +186,14 @@ func (e *Emulator) expireToken(tok string) {
 	if _, ok := e.tokens[tok]; ok {
 		e.tokens[tok] = time.Time{}
 	}
+}
+
+// SetRateLimit changes the quota while the emulator serves: limit reads
+// per window (negative: no limit) and the slowdown past 90 % (negative:
+// none). The requests counted so far are forgotten, as if the window had
+// passed. Benchmarks use it to compress time.
+func (e *Emulator) SetRateLimit(limit int, window, slowdown time.Duration) {
+	e.rate.set(limit, window, slowdown)
 }
 
 // Stats counts the requests an emulator has served.

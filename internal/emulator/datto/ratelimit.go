@@ -8,18 +8,27 @@ import (
 // rateLimiter is Datto's rolling-window read quota: it remembers the time
 // of every accepted request of the last window.
 type rateLimiter struct {
-	limit  int
-	window time.Duration
+	mu       sync.Mutex
+	limit    int
+	window   time.Duration
+	slowdown time.Duration
 
-	mu      sync.Mutex
 	times   []time.Time // accepted requests, oldest first
 	refused []time.Time // throttled requests, oldest first
 	blocked time.Time   // IP blocked until
 	peak    int
 }
 
-func newRateLimiter(limit int, window time.Duration) rateLimiter {
-	return rateLimiter{limit: limit, window: window}
+func newRateLimiter(limit int, window, slowdown time.Duration) *rateLimiter {
+	return &rateLimiter{limit: limit, window: window, slowdown: slowdown}
+}
+
+// set changes the quota and forgets the requests counted so far.
+func (l *rateLimiter) set(limit int, window, slowdown time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.limit, l.window, l.slowdown = limit, window, slowdown
+	l.times, l.refused = l.times[:0], l.refused[:0]
 }
 
 // verdict is what the limiter decides for one request.
@@ -30,8 +39,9 @@ type verdict struct {
 	// blocked: answer 403, the IP block lasts blockedFor.
 	blocked    bool
 	blockedFor time.Duration
-	// slow: past 90 % of the quota, delay the answer.
-	slow bool
+	// slow: past 90 % of the quota, delay the answer by slowdown.
+	slow     bool
+	slowdown time.Duration
 }
 
 // admit counts one read request at now.
@@ -58,7 +68,7 @@ func (l *rateLimiter) admit(now time.Time, blockAfter int, blockFor time.Duratio
 	}
 	l.times = append(l.times, now)
 	l.peak = max(l.peak, len(l.times))
-	return verdict{slow: len(l.times)*10 > l.limit*9}
+	return verdict{slow: len(l.times)*10 > l.limit*9 && l.slowdown > 0, slowdown: l.slowdown}
 }
 
 // block blocks the IP for d from now.

@@ -160,9 +160,9 @@ func (e *Emulator) serveAPI(w http.ResponseWriter, r *http.Request, expire bool)
 		e.throttled.Add(1)
 		e.writeError(w, r, http.StatusTooManyRequests, retryAfterSeconds(v.retryAfter), "Too Many Requests: API rate limit exceeded")
 		return
-	case v.slow && e.opts.Slowdown > 0:
+	case v.slow:
 		e.slowed.Add(1)
-		e.opts.Sleep(e.opts.Slowdown)
+		e.opts.Sleep(v.slowdown)
 	}
 	e.route(w, r)
 }
