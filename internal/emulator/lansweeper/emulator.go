@@ -35,8 +35,12 @@ const (
 type Options struct {
 	// Token is the personal access token the emulator accepts.
 	Token string
-	// RateLimit is the requests a minute; zero means 150, negative off.
+	// RateLimit is the requests a RateWindow; zero means 150, negative
+	// off.
 	RateLimit int
+	// RateWindow is the rolling window of RateLimit. Defaults to a minute;
+	// tests shorten it.
+	RateWindow time.Duration
 	// HourLimit is the requests an hour; zero means 2000, negative off.
 	HourLimit int
 	// Penalty is how long a client that hit a limit must send nothing:
@@ -53,6 +57,7 @@ func (o Options) withDefaults() Options {
 	o.Token = cmp.Or(o.Token, DefaultToken)
 	o.RateLimit = cmp.Or(o.RateLimit, DefaultRateLimit)
 	o.HourLimit = cmp.Or(o.HourLimit, DefaultHourLimit)
+	o.RateWindow = cmp.Or(o.RateWindow, time.Minute)
 	o.Penalty = cmp.Or(o.Penalty, DefaultPenalty)
 	if o.Now == nil {
 		o.Now = time.Now
@@ -94,7 +99,7 @@ func New(o Options) *Emulator {
 		opts:   o,
 		logger: o.Logger,
 		data:   newData(),
-		rate:   limiter{perMinute: o.RateLimit, perHour: o.HourLimit, penalty: o.Penalty},
+		rate:   limiter{perMinute: o.RateLimit, window: o.RateWindow, perHour: o.HourLimit, penalty: o.Penalty},
 	}
 }
 
@@ -169,11 +174,11 @@ func (e *Emulator) Stats() Stats {
 	return Stats{Requests: e.requests.Load(), Throttled: e.throttled.Load(), PeakMinute: e.rate.peakCount()}
 }
 
-// limiter enforces the Data API's limits: requests a rolling minute and a
-// rolling hour, and a penalty of quiet after either is hit.
+// limiter enforces the Data API's limits: requests a rolling minute (the
+// window) and a rolling hour, and a penalty of quiet after either is hit.
 type limiter struct {
 	perMinute, perHour int
-	penalty            time.Duration
+	window, penalty    time.Duration
 
 	mu      sync.Mutex
 	times   []time.Time // accepted requests of the last hour, oldest first
@@ -200,7 +205,7 @@ func (l *limiter) admit(now time.Time) (time.Duration, bool) {
 	}
 	l.times = l.times[i:]
 	inMinute := 0
-	for j := len(l.times) - 1; j >= 0 && l.times[j].After(now.Add(-time.Minute)); j-- {
+	for j := len(l.times) - 1; j >= 0 && l.times[j].After(now.Add(-l.window)); j-- {
 		inMinute++
 	}
 	if l.perMinute > 0 && inMinute >= l.perMinute {
