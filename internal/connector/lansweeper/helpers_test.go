@@ -1,0 +1,134 @@
+package lansweeper
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/integrator-oss/integrator/internal/connector"
+	emu "github.com/integrator-oss/integrator/internal/emulator/lansweeper"
+	"github.com/integrator-oss/integrator/internal/httpclient"
+	"github.com/integrator-oss/integrator/internal/record"
+	"github.com/integrator-oss/integrator/internal/secret"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// testClock is the emulator's clock; the connector's sleeps move it on, so
+// a wait for the throttle window is as long as it should be without taking
+// it.
+type testClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	slept []time.Duration
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.slept = append(c.slept, d)
+	c.now = c.now.Add(d)
+	return ctx.Err()
+}
+
+func (c *testClock) sleeps() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.slept...)
+}
+
+type testBundle struct {
+	emu   *emu.Emulator
+	clock *testClock
+	cfg   Config
+	src   *Source
+}
+
+// setup starts an emulator on a fake clock and opens a source on it with
+// no request budget (tests of the budget set one); mod changes the
+// configuration before the source is opened.
+func setup(t *testing.T, o emu.Options, mod ...func(*Config)) *testBundle {
+	t.Helper()
+	b := &testBundle{clock: &testClock{now: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}}
+	if o.Now == nil {
+		o.Now = b.clock.Now
+	}
+	b.emu = emu.New(o)
+	base := b.emu.StartTest(t)
+	b.cfg = Config{APIURL: base + emu.GraphQLPath, Token: secret.New(b.emu.Token())}
+	b.cfg.RequestsPerSecond = 1e6
+	for _, m := range mod {
+		m(&b.cfg)
+	}
+	b.cfg = b.cfg.WithDefaults()
+	src, err := open(b.cfg, "test", nil, httpclient.Options{Sleep: b.clock.sleep, Jitter: func() float64 { return 0 }})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, src.Close()) })
+	b.src = src
+	return b
+}
+
+func (b *testBundle) fetch(t *testing.T) (*testSink, connector.FetchResult, error) {
+	t.Helper()
+	sink := &testSink{}
+	res, err := b.src.Fetch(t.Context(), connector.FetchRequest{}, sink)
+	return sink, res, err
+}
+
+// testSink records what Fetch hands it; onPage, when set, runs after each
+// page (to change the source between two pages).
+type testSink struct {
+	mu       sync.Mutex
+	pages    [][]record.Record
+	progress []connector.Progress
+	onPage   func(n int, recs []record.Record)
+}
+
+func (s *testSink) Page(_ context.Context, recs []record.Record) error {
+	s.mu.Lock()
+	s.pages = append(s.pages, recs)
+	n, f := len(s.pages), s.onPage
+	s.mu.Unlock()
+	if f != nil {
+		f(n, recs)
+	}
+	return nil
+}
+
+func (s *testSink) Progress(p connector.Progress) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.progress = append(s.progress, p)
+}
+
+func (s *testSink) records() []record.Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []record.Record
+	for _, p := range s.pages {
+		all = append(all, p...)
+	}
+	return all
+}
+
+func (s *testSink) ofKind(k record.Kind) map[string]record.Record {
+	m := map[string]record.Record{}
+	for _, r := range s.records() {
+		if r.Kind == k {
+			m[r.ID] = r
+		}
+	}
+	return m
+}
