@@ -9,6 +9,7 @@ import (
 	"github.com/integrator-oss/integrator/internal/connector/entra"
 	"github.com/integrator-oss/integrator/internal/connector/google"
 	"github.com/integrator-oss/integrator/internal/connector/intune"
+	"github.com/integrator-oss/integrator/internal/connector/lansweeper"
 	"github.com/integrator-oss/integrator/internal/connector/ldap"
 	"github.com/integrator-oss/integrator/internal/connector/ninjaone"
 	"github.com/integrator-oss/integrator/internal/connector/snipeit"
@@ -22,6 +23,7 @@ func Registry() connector.Registry {
 		"entra":      entra.Type(),
 		"google":     google.Type(),
 		"intune":     intune.Type(),
+		"lansweeper": lansweeper.Type(),
 		"ldap":       ldap.Type(),
 		"ninjaone":   ninjaone.Type(),
 		"snipeit":    snipeit.Type(),
