@@ -65,6 +65,7 @@ func (t *tx) AuditInsertMany(ctx context.Context, events []store.AuditEvent) err
 		}
 		return fmt.Errorf("appending audit events: %w", interpretError(err))
 	}
+	t.count("audit_events", int64(len(events)))
 	return nil
 }
 

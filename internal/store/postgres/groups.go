@@ -92,6 +92,7 @@ func (t *tx) GroupInsertMany(ctx context.Context, groups []store.Group) error {
 		}
 		return fmt.Errorf("inserting %d groups: %w", len(groups), interpretError(err))
 	}
+	t.count("groups", int64(len(groups)))
 	return nil
 }
 
@@ -122,5 +123,6 @@ func (t *tx) GroupUpdateMany(ctx context.Context, groups []store.Group) error {
 	if n := tag.RowsAffected(); n < int64(len(ids)) {
 		return fmt.Errorf("updating groups: %w: %d of %d groups", store.ErrNotFound, int64(len(ids))-n, len(ids))
 	}
+	t.count("groups", tag.RowsAffected())
 	return nil
 }

@@ -181,6 +181,7 @@ func (t *tx) LinkUpsertMany(ctx context.Context, links []store.Link) error {
 	if err != nil {
 		return fmt.Errorf("upserting links: %w", interpretError(err))
 	}
+	t.count("links", int64(n))
 	for i := range links {
 		l := &links[i]
 		v := got[linkKey{l.IntegrationID, l.Kind, l.ExternalID}]

@@ -84,5 +84,6 @@ func (t *tx) UserManagersResolve(ctx context.Context, integrationID, runID int64
 		}
 		total += tag.RowsAffected()
 	}
+	t.count("users", total)
 	return int(total), nil
 }

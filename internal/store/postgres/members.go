@@ -59,12 +59,15 @@ func (t *tx) MemberApply(ctx context.Context, p *store.MemberApplyParams) (int, 
 			return 0, fmt.Errorf("adding members of group %q: %w", p.GroupExternalID, interpretError(err))
 		}
 		changed += tag.RowsAffected()
-		if _, err := t.q.Exec(ctx, `INSERT INTO run_seen_members (run_id, group_external_id, member_external_id)
+		tag, err = t.q.Exec(ctx, `INSERT INTO run_seen_members (run_id, group_external_id, member_external_id)
 			SELECT $1, $2, m FROM unnest($3::text[]) AS m ON CONFLICT DO NOTHING`,
-			p.RunID, p.GroupExternalID, added); err != nil {
+			p.RunID, p.GroupExternalID, added)
+		if err != nil {
 			return 0, fmt.Errorf("marking members of group %q seen: %w", p.GroupExternalID, interpretError(err))
 		}
+		t.count("run_seen_members", tag.RowsAffected())
 	}
+	t.count("memberships", changed)
 	return int(changed), nil
 }
 
@@ -124,6 +127,7 @@ func (t *tx) MemberSweep(ctx context.Context, integrationID, runID int64) ([]str
 	if err != nil {
 		return nil, fmt.Errorf("sweeping memberships of integration %d: %w", integrationID, interpretError(err))
 	}
+	t.count("memberships", int64(len(out)))
 	slices.Sort(out)
 	return slices.Compact(out), nil
 }

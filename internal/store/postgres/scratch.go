@@ -17,11 +17,13 @@ func (t *tx) SeenMark(ctx context.Context, p *store.SeenMarkParams) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := t.q.Exec(ctx, `INSERT INTO run_seen (run_id, kind, external_id)
+	tag, err := t.q.Exec(ctx, `INSERT INTO run_seen (run_id, kind, external_id)
 		SELECT $1, $2, x FROM unnest($3::text[]) AS x ON CONFLICT DO NOTHING`,
-		p.RunID, string(p.Kind), ids); err != nil {
+		p.RunID, string(p.Kind), ids)
+	if err != nil {
 		return fmt.Errorf("marking %d %s IDs seen in run %d: %w", len(ids), p.Kind, p.RunID, interpretError(err))
 	}
+	t.count("run_seen", tag.RowsAffected())
 	return nil
 }
 
@@ -52,6 +54,7 @@ func (t *tx) PendingAdd(ctx context.Context, runID int64, recs []store.Pending) 
 		runID, seqs, kinds, exts, bodies, reasons); err != nil {
 		return fmt.Errorf("queueing pending records of run %d: %w", runID, interpretError(err))
 	}
+	t.count("run_pending", int64(n))
 	return nil
 }
 
@@ -87,10 +90,12 @@ func (t *tx) RescopeAdd(ctx context.Context, runID int64, memberIDs []string) er
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := t.q.Exec(ctx, `INSERT INTO run_rescope (run_id, member_external_id)
-		SELECT $1, x FROM unnest($2::text[]) AS x ON CONFLICT DO NOTHING`, runID, ids); err != nil {
+	tag, err := t.q.Exec(ctx, `INSERT INTO run_rescope (run_id, member_external_id)
+		SELECT $1, x FROM unnest($2::text[]) AS x ON CONFLICT DO NOTHING`, runID, ids)
+	if err != nil {
 		return fmt.Errorf("queueing members of run %d to re-scope: %w", runID, interpretError(err))
 	}
+	t.count("run_rescope", tag.RowsAffected())
 	return nil
 }
 
@@ -118,9 +123,11 @@ func (t *tx) RescopeList(ctx context.Context, runID int64, after string, limit i
 // pending records and re-scope queue.
 func (t *tx) RunScratchClear(ctx context.Context, runID int64) error {
 	for _, table := range []string{"run_seen", "run_seen_members", "run_pending", "run_rescope"} {
-		if _, err := t.q.Exec(ctx, `DELETE FROM `+table+` WHERE run_id = $1`, runID); err != nil {
+		tag, err := t.q.Exec(ctx, `DELETE FROM `+table+` WHERE run_id = $1`, runID)
+		if err != nil {
 			return fmt.Errorf("clearing %s of run %d: %w", table, runID, interpretError(err))
 		}
+		t.count(table, tag.RowsAffected())
 	}
 	return nil
 }

@@ -259,6 +259,7 @@ func (t *tx) UserInsertMany(ctx context.Context, users []store.User) error {
 		}
 		return fmt.Errorf("inserting %d users: %w", len(users), interpretError(err))
 	}
+	t.count("users", int64(len(users)))
 	return nil
 }
 
@@ -295,6 +296,7 @@ func (t *tx) UserUpdateMany(ctx context.Context, users []store.User) error {
 	if n := tag.RowsAffected(); n < int64(len(ids)) {
 		return fmt.Errorf("updating users: %w: %d of %d users", store.ErrNotFound, int64(len(ids))-n, len(ids))
 	}
+	t.count("users", tag.RowsAffected())
 	return nil
 }
 
