@@ -159,6 +159,22 @@ func (e *Emulator) UpdateComputer(id int, fn func(*Computer)) error {
 	return nil
 }
 
+// MoveComputer moves a computer to another location (and its client).
+func (e *Emulator) MoveComputer(id, locationID int) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.compIdx[id]
+	if !ok {
+		return fmt.Errorf("cwautomate emulator: no computer %d", id)
+	}
+	l := e.location(locationID)
+	if l == nil {
+		return fmt.Errorf("cwautomate emulator: no location %d", locationID)
+	}
+	c.LocationID, c.ClientID = l.ID, l.ClientID
+	return nil
+}
+
 // RemoveComputer retires a computer: it is no longer listed.
 func (e *Emulator) RemoveComputer(id int) error {
 	e.mu.Lock()

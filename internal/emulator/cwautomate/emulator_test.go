@@ -79,3 +79,30 @@ func TestTokenAndPaging(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, status)
 	require.Equal(t, "Authorization has been denied for this request.", body.(map[string]any)["Message"])
 }
+
+func TestRefreshTwoFactorAndMove(t *testing.T) {
+	t.Parallel()
+	e := New(Options{TwoFactorPasscode: "246810"})
+	locs, comps, err := e.Generate(3, 2, 1)
+	require.NoError(t, err)
+	c := &client{t: t, base: e.StartTest(t), clientID: e.ClientID()}
+	status, body := c.do(http.MethodPost, "/apitoken", map[string]string{"UserName": e.Username(), "Password": e.Password()})
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, true, body.(map[string]any)["IsTwoFactorRequired"])
+	require.Nil(t, body.(map[string]any)["AccessToken"])
+	status, body = c.do(http.MethodPost, "/apitoken", map[string]string{"UserName": e.Username(), "Password": e.Password(), "TwoFactorPasscode": "246810"})
+	require.Equal(t, http.StatusOK, status)
+	old := body.(map[string]any)["AccessToken"].(string)
+	status, body = c.do(http.MethodPost, "/apitoken/refresh", old)
+	require.Equal(t, http.StatusOK, status)
+	c.tok = body.(map[string]any)["AccessToken"].(string)
+	require.NotEqual(t, old, c.tok)
+
+	require.NoError(t, e.MoveComputer(comps[0].ID, locs[1].ID))
+	status, body = c.do(http.MethodGet, "/computers?condition="+url.QueryEscape("Id = "+strconv.Itoa(comps[0].ID)), nil)
+	require.Equal(t, http.StatusOK, status)
+	got := body.([]any)[0].(map[string]any)
+	require.InDelta(t, locs[1].ID, got["Location"].(map[string]any)["Id"], 0)
+	require.InDelta(t, locs[1].ClientID, got["Client"].(map[string]any)["Id"], 0)
+	require.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$`, got["RemoteAgentLastContact"], "no zone, as Automate writes it")
+}
