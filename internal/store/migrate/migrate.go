@@ -7,8 +7,9 @@
 // copy reads one SQLite snapshot and writes one PostgreSQL transaction: a
 // table at a time, streamed row by row through COPY, so memory stays flat
 // whatever the size; then the ID sequences move past the copied IDs and
-// every table's rows are counted on both sides before the commit. A copy
-// that fails leaves the target as empty as it found it.
+// every table's rows are counted on both sides before the commit, and
+// the copied tables are analyzed for the planner. A copy that fails leaves
+// the target as empty as it found it.
 //
 // Run scratch (seen marks and queues of running runs) is not copied: runs
 // still "running" in the source are abandoned by the daemon, as after any
@@ -138,6 +139,13 @@ func Copy(ctx context.Context, sqlitePath, postgresDSN string, o Options) (*Repo
 	})
 	if err != nil {
 		return nil, err
+	}
+	// Fresh statistics, so that the first runs on the new store are
+	// planned for the tables' real sizes.
+	for _, t := range rep.Tables {
+		if _, err := dst.Pool().Exec(ctx, `ANALYZE `+pgx.Identifier{t.Name}.Sanitize()); err != nil {
+			return nil, fmt.Errorf("analyzing the copied %s: %w", t.Name, err)
+		}
 	}
 	rep.Duration = time.Since(start)
 	return rep, nil

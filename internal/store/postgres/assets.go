@@ -211,6 +211,7 @@ func (t *tx) AssetInsertMany(ctx context.Context, assets []store.Asset) error {
 		}
 		return fmt.Errorf("inserting %d assets: %w", len(assets), interpretError(err))
 	}
+	t.count("assets", int64(len(assets)))
 	return nil
 }
 
