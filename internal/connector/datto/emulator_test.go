@@ -381,3 +381,23 @@ func TestValidate(t *testing.T) {
 	var fe *connector.FieldError
 	require.True(t, errors.As(err, &fe))
 }
+
+func TestSitesOnlyKeepsTheCursor(t *testing.T) {
+	t.Parallel()
+	b := setup(t, datto.Options{}, nil)
+	_, _, err := b.emu.Generate(20, 3)
+	require.NoError(t, err)
+	res, _, err := b.fetch(t, "")
+	require.NoError(t, err)
+	before := b.emu.Stats()
+	sink := &testSink{}
+	res2, err := b.src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindSite}, Cursor: res.Cursor}, sink)
+	require.NoError(t, err)
+	require.Equal(t, res.Cursor, res2.Cursor, "the audit data survives a sites-only run")
+	require.Len(t, sink.byID(record.KindSite), 3)
+	require.Empty(t, sink.byID(record.KindAsset))
+	require.Equal(t, before.Audits, b.emu.Stats().Audits)
+
+	_, err = b.src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindUser}}, sink)
+	require.ErrorContains(t, err, `does not fetch "user"`)
+}
