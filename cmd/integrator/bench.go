@@ -29,7 +29,6 @@ import (
 	"github.com/integrator-oss/integrator/internal/record"
 	"github.com/integrator-oss/integrator/internal/secret"
 	"github.com/integrator-oss/integrator/internal/store"
-	"github.com/integrator-oss/integrator/internal/store/sqlite"
 )
 
 // benchOptions are the bench command's flags.
@@ -41,6 +40,7 @@ type benchOptions struct {
 	repeat   int
 	dir      string
 	cpuProf  string
+	store    string
 }
 
 func newBench(g *globals) *cobra.Command {
@@ -53,7 +53,9 @@ func newBench(g *globals) *cobra.Command {
 initial full sync into a fresh SQLite store, a no-op full resync (and the
 rows it wrote), and a delta of --changes renames; then the process's peak
 RSS. The emulator runs in a child process so its memory is not counted.
-Each figure is the median of --repeat runs.`,
+Each figure is the median of --repeat runs. With --store postgres://...,
+the stores are PostgreSQL schemas created (and dropped) in that database,
+and the limit is a raw binary COPY of the same rows.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runBench(cmd.Context(), g.stdout, o) },
 	}
@@ -64,6 +66,7 @@ Each figure is the median of --repeat runs.`,
 	f.IntVar(&o.changes, "changes", 1000, "renames in the delta run")
 	f.IntVar(&o.repeat, "repeat", 3, "runs of each measurement (the median is reported)")
 	f.StringVar(&o.dir, "dir", "", "directory for the databases (default: a temporary directory)")
+	f.StringVar(&o.store, "store", "", "a postgres:// URL: measure the PostgreSQL store, in new schemas of that database, instead of SQLite")
 	f.StringVar(&o.cpuProf, "cpuprofile", "", "write CPU profiles of the first repetition's engine runs to FILE.initial, FILE.noop and FILE.delta")
 	c.AddCommand(newBenchEmulator())
 	return c
@@ -154,6 +157,8 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions) error {
 	fmt.Fprintf(out, "bench: %d users in %d groups, delta page size %d, median of %d; GOMAXPROCS=%s\n",
 		o.users, o.groups, o.pageSize, o.repeat, cmpOr(os.Getenv("GOMAXPROCS"), "default"))
 
+	stores := &benchStores{dir: o.dir, pg: o.store}
+	defer stores.cleanup(context.WithoutCancel(ctx))
 	kinds := []record.Kind{record.KindUser, record.KindGroup}
 	var fetchT, rawT, initT, noopT, deltaT []time.Duration
 	var noopWrites, deltaUpdated int64
@@ -172,13 +177,13 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions) error {
 
 		// 2. SQLite alone: the same number of user rows with their links.
 		t0 = time.Now()
-		if err := sqlite.BaselineInsert(ctx, filepath.Join(o.dir, fmt.Sprintf("raw-%d.db", i)), o.users); err != nil {
-			return fmt.Errorf("sqlite baseline: %w", err)
+		if err := stores.baseline(ctx, fmt.Sprintf("raw-%d", i), o.users); err != nil {
+			return fmt.Errorf("baseline: %w", err)
 		}
 		rawT = append(rawT, time.Since(t0))
 
 		// 3–5. The engine: initial full sync, no-op resync, a delta.
-		st, err := sqlite.Open(ctx, filepath.Join(o.dir, fmt.Sprintf("sync-%d.db", i)), logger)
+		st, err := stores.open(ctx, fmt.Sprintf("sync-%d", i), logger)
 		if err != nil {
 			return err
 		}
@@ -247,12 +252,15 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions) error {
 		st.Close()
 		os.Remove(filepath.Join(o.dir, fmt.Sprintf("sync-%d.db", i)))
 		os.Remove(filepath.Join(o.dir, fmt.Sprintf("raw-%d.db", i)))
+		if err := stores.cleanup(ctx); err != nil {
+			return err
+		}
 	}
 	rate := func(ds []time.Duration) float64 { return float64(o.users) / median(ds).Seconds() }
 	slower := max(median(fetchT), median(rawT))
 	fmt.Fprintf(out, "| measurement | median | users/s |\n|---|---|---|\n")
 	fmt.Fprintf(out, "| limit: emulator paging alone (fetch + decode) | %s | %.0f |\n", median(fetchT).Round(time.Millisecond), rate(fetchT))
-	fmt.Fprintf(out, "| limit: SQLite inserts alone (user, link, audit, seen rows) | %s | %.0f |\n", median(rawT).Round(time.Millisecond), rate(rawT))
+	fmt.Fprintf(out, "| limit: %s | %s | %.0f |\n", stores.limitName(), median(rawT).Round(time.Millisecond), rate(rawT))
 	fmt.Fprintf(out, "| initial full sync | %s | %.0f (%.2f× the slower limit) |\n", median(initT).Round(time.Millisecond), rate(initT), median(initT).Seconds()/slower.Seconds())
 	fmt.Fprintf(out, "| no-op full resync (rows written: %d) | %s | %.0f |\n", noopWrites, median(noopT).Round(time.Millisecond), rate(noopT))
 	fmt.Fprintf(out, "| delta of %d renames (%d users updated) | %s | |\n", o.changes, deltaUpdated, median(deltaT).Round(time.Millisecond))
