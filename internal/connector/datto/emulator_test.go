@@ -401,3 +401,13 @@ func TestSitesOnlyKeepsTheCursor(t *testing.T) {
 	_, err = b.src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindUser}}, sink)
 	require.ErrorContains(t, err, `does not fetch "user"`)
 }
+
+func TestLinksStayOnTheAPIHost(t *testing.T) {
+	t.Parallel()
+	s := &Source{base: "https://merlot-api.centrastage.net"}
+	_, err := s.checkLink("https://evil.example/api/v2/account/devices?page=1")
+	require.ErrorContains(t, err, "refusing to follow a link to evil.example")
+	got, err := s.checkLink("http://merlot-api.centrastage.net/api/v2/account/devices?max=250&page=1")
+	require.NoError(t, err)
+	require.Equal(t, "https://merlot-api.centrastage.net/api/v2/account/devices?max=250&page=1", got, "the API's scheme is kept")
+}

@@ -153,3 +153,20 @@ func TestThrottlingThenIPBlock(t *testing.T) {
 	require.Equal(t, int64(1), st.Blocked)
 	require.Equal(t, 10, st.PeakWindow)
 }
+
+func TestRequestRateReportsTheWindow(t *testing.T) {
+	t.Parallel()
+	e, c := setup(t, Options{})
+	for range 3 {
+		c.get("/api/v2/account")
+	}
+	status, body, _ := c.get("/api/v2/system/request_rate")
+	require.Equal(t, http.StatusOK, status)
+	require.InDelta(t, 4, body["accountCount"], 0)
+	require.InDelta(t, 600, body["accountRateLimit"], 0)
+	require.InDelta(t, 60, body["slidingTimeWindowSizeSeconds"], 0)
+	e.SetRateLimit(100, 10*time.Second, -1)
+	_, body, _ = c.get("/api/v2/system/request_rate")
+	require.InDelta(t, 1, body["accountCount"], 0, "a new quota forgets the requests counted")
+	require.InDelta(t, 10, body["slidingTimeWindowSizeSeconds"], 0)
+}

@@ -86,6 +86,13 @@ func (l *rateLimiter) usage(now time.Time) int {
 	return len(l.times)
 }
 
+// quota returns the limit and window in force.
+func (l *rateLimiter) quota() (int, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.limit, l.window
+}
+
 func (l *rateLimiter) peakCount() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

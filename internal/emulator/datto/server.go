@@ -229,12 +229,13 @@ func (e *Emulator) route(w http.ResponseWriter, r *http.Request) {
 	case rest == "system/pagination":
 		writeJSON(w, http.StatusOK, map[string]int{"max": MaxPage})
 	case rest == "system/request_rate":
+		limit, win := e.rate.quota()
 		writeJSON(w, http.StatusOK, map[string]any{
-			"slidingTimeWindowSizeSeconds": int(e.opts.RateWindow / time.Second),
+			"slidingTimeWindowSizeSeconds": int(win / time.Second),
 			"accountCount":                 e.rate.usage(e.opts.Now()),
-			"accountRateLimit":             e.opts.RateLimit,
+			"accountRateLimit":             limit,
 			"accountCutOffRatio":           0.9,
-			"accountWriteRateLimit":        e.opts.RateLimit,
+			"accountWriteRateLimit":        limit,
 			"accountWriteCount":            0,
 			"operationWriteStatus":         map[string]any{},
 		})
