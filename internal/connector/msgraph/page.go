@@ -66,6 +66,11 @@ func decodeValue(dec *json.Decoder, item func(dec *json.Decoder) error) error {
 	}
 	for i := 0; dec.More(); i++ {
 		if err := item(dec); err != nil {
+			if errors.Is(err, io.EOF) {
+				// Inside the response object the end of the body is
+				// always premature: a cut page, not a short one.
+				err = io.ErrUnexpectedEOF
+			}
 			return fmt.Errorf("item %d: %w", i, err)
 		}
 	}
