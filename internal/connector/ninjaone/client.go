@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -237,7 +239,8 @@ func (s *Source) getJSON(ctx context.Context, path string, v any) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
+		var ne net.Error
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.As(err, &ne) {
 			return &connector.RetryableError{Err: fmt.Errorf("reading the response: %w", err)}
 		}
 		return fmt.Errorf("decoding the response: %w", err)

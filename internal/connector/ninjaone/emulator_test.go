@@ -217,6 +217,7 @@ func TestFailingPageFailsTheFetch(t *testing.T) {
 	b.emu.Inject(ninjaone.Fault{Path: "/v2/locations", Kind: ninjaone.FaultTruncate})
 	_, _, err = b.fetch(t)
 	require.ErrorContains(t, err, "locations page 1")
+	require.True(t, connector.IsRetryable(err), "a cut body is worth another run")
 
 	b.emu.ClearFaults()
 	b.emu.Inject(ninjaone.Fault{Path: "/v2/organizations", Status: 403})
