@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -77,19 +77,21 @@ func sqlitePathOf(from string) (string, error) {
 
 // printMigrateReport prints the per-table counts of a copy.
 func printMigrateReport(out io.Writer, rep *migrate.Report) {
-	fmt.Fprintf(out, "copied into %s in %s; row counts verified:\n", rep.Target, rep.Duration.Round(1e6))
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "table\tsource\tPostgreSQL\tnext ID\t")
+	fmt.Fprintf(out, "copied into %s in %s; row counts verified:\n", rep.Target, rep.Duration.Round(time.Millisecond))
+	width := len("table")
+	for _, t := range rep.Tables {
+		width = max(width, len(t.Name))
+	}
+	fmt.Fprintf(out, "  %-*s %12s %12s %10s\n", width, "table", "SQLite", "PostgreSQL", "next ID")
 	var total int64
 	for _, t := range rep.Tables {
 		next := ""
 		if t.MaxID > 0 {
 			next = fmt.Sprint(t.MaxID + 1)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t\n", t.Name, t.Source, t.Target, next)
+		fmt.Fprintln(out, strings.TrimRight(fmt.Sprintf("  %-*s %12d %12d %10s", width, t.Name, t.Source, t.Target, next), " "))
 		total += t.Target
 	}
-	tw.Flush()
 	fmt.Fprintf(out, "%d rows in %d tables. Point the configuration's store: at the PostgreSQL URL and start the integrator.\n",
 		total, len(rep.Tables))
 }
