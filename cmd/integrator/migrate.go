@@ -92,6 +92,9 @@ func printMigrateReport(out io.Writer, rep *migrate.Report) {
 		fmt.Fprintln(out, strings.TrimRight(fmt.Sprintf("  %-*s %12d %12d %10s", width, t.Name, t.Source, t.Target, next), " "))
 		total += t.Target
 	}
+	if rep.Abandoned > 0 {
+		fmt.Fprintf(out, "%d run(s) the source left running were closed as failed.\n", rep.Abandoned)
+	}
 	fmt.Fprintf(out, "%d rows in %d tables. Point the configuration's store: at the PostgreSQL URL and start the integrator.\n",
 		total, len(rep.Tables))
 }

@@ -11,9 +11,9 @@
 // the copied tables are analyzed for the planner. A copy that fails leaves
 // the target as empty as it found it.
 //
-// Run scratch (seen marks and queues of running runs) is not copied: runs
-// still "running" in the source are abandoned by the daemon, as after any
-// stop. The job engine's own tables are not copied either; periodic jobs
+// Run scratch (seen marks and queues of running runs) is not copied, and
+// runs still "running" in the source (a process that died) are closed as
+// failed, as the SQLite daemon would have on its next start. The job engine's own tables are not copied either; periodic jobs
 // are created afresh from the configuration.
 package migrate
 
@@ -61,6 +61,9 @@ type Report struct {
 	Target   string
 	Tables   []Table
 	Duration time.Duration
+	// Abandoned counts the runs the source left "running", which the copy
+	// closes as failed: no process will finish them.
+	Abandoned int64
 }
 
 // ErrTargetNotEmpty is returned when the PostgreSQL store already has
@@ -135,7 +138,11 @@ func Copy(ctx context.Context, sqlitePath, postgresDSN string, o Options) (*Repo
 				o.Progress(t)
 			}
 		}
-		return c.verify(rep.Tables)
+		if err := c.verify(rep.Tables); err != nil {
+			return err
+		}
+		rep.Abandoned, err = c.abandonRuns(ctx)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -364,6 +371,20 @@ func (c *copier) copyTable(ctx context.Context, table string) (Table, error) {
 	}
 	c.logger.Info("copied table", "table", table, "rows", t.Copied)
 	return t, nil
+}
+
+// abandonedReason is the error of a run the source left running.
+const abandonedReason = "the process running it stopped before the end; the store was then migrated to PostgreSQL"
+
+// abandonRuns fails the copied runs still marked running: on SQLite the
+// next start would have closed them, but the job that ran them is gone.
+func (c *copier) abandonRuns(ctx context.Context) (int64, error) {
+	tag, err := c.dst.Exec(ctx, `UPDATE runs SET status = 'failed', error = $1, finished_at = now()
+		WHERE status = 'running'`, abandonedReason)
+	if err != nil {
+		return 0, fmt.Errorf("closing the runs left running: %w", err)
+	}
+	return tag.RowsAffected(), nil
 }
 
 // verify checks that every table has in PostgreSQL the rows it has in

@@ -237,6 +237,8 @@ func TestCopyThenDelta(t *testing.T) {
 	require.Equal(t, before.links, after.links)
 	require.Equal(t, before.sites, after.sites)
 
+	require.Zero(t, rep.Abandoned)
+
 	// A second copy into the same target is refused, naming what is there.
 	_, err = migrate.Copy(ctx, path, dsn, migrate.Options{})
 	require.ErrorIs(t, err, migrate.ErrTargetNotEmpty)
@@ -275,4 +277,45 @@ func slicesIndex(s []string, v string) int {
 		}
 	}
 	return -1
+}
+
+// A run the source left "running" (its process died) is closed as failed
+// in the copy: no process would finish it there.
+func TestCopyClosesRunsLeftRunning(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dsn := testSchema(t)
+	path := filepath.Join(t.TempDir(), "integrator.db")
+	src, err := sqlite.Open(ctx, path, nil)
+	require.NoError(t, err)
+	var done, left *store.Run
+	require.NoError(t, src.Tx(ctx, func(tx store.Tx) error {
+		in, err := tx.IntegrationUpsert(ctx, &store.IntegrationUpsertParams{Name: "contoso", Type: "entra", Enabled: true})
+		if err != nil {
+			return err
+		}
+		if done, err = tx.RunStart(ctx, &store.RunStartParams{IntegrationID: in.ID, Mode: "full", Trigger: "schedule"}); err != nil {
+			return err
+		}
+		if err := tx.RunFinish(ctx, &store.RunFinishParams{ID: done.ID, Status: store.RunSucceeded}); err != nil {
+			return err
+		}
+		left, err = tx.RunStart(ctx, &store.RunStartParams{IntegrationID: in.ID, Mode: "delta", Trigger: "schedule"})
+		return err
+	}))
+	require.NoError(t, src.Close())
+	rep, err := migrate.Copy(ctx, path, dsn, migrate.Options{})
+	require.NoError(t, err)
+	require.EqualValues(t, 1, rep.Abandoned)
+	dst, err := postgres.Open(ctx, dsn, nil)
+	require.NoError(t, err)
+	defer dst.Close()
+	got, err := dst.RunGet(ctx, left.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.RunFailed, got.Status)
+	require.Contains(t, got.Error, "stopped before the end")
+	require.False(t, got.FinishedAt.IsZero())
+	got, err = dst.RunGet(ctx, done.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.RunSucceeded, got.Status)
 }

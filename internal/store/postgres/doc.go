@@ -1,5 +1,6 @@
 // Package postgres is the store backend for scale-out: several integrator
-// processes share one PostgreSQL database (version 13 or newer), through
+// processes share one PostgreSQL database (version 14 or newer, as River requires; the
+// store alone needs 13), through
 // github.com/jackc/pgx/v5 and a pgxpool connection pool.
 //
 // # Connecting
