@@ -14,11 +14,16 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/integrator-oss/integrator/internal/record"
 	"github.com/integrator-oss/integrator/internal/store"
 	"github.com/integrator-oss/integrator/internal/store/storetest"
 )
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 // defaultTestDSN is tried when INTEGRATOR_TEST_POSTGRES is unset.
 const defaultTestDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
