@@ -80,6 +80,24 @@ type FetchResult struct {
 	// Resynced is set when the source refused the cursor and the fetch
 	// started over from scratch; the run record says so.
 	Resynced bool
+	// FailedParts lists the parts of the source that failed while the
+	// others completed: a mailbox of a calendar sync, a customer tenant of
+	// a CSP partner. Records carry their part in record.AttrPart; the
+	// engine never sweeps objects of a failed part, and the run's notes
+	// name each one with its error. The connector keeps the failed parts'
+	// old state in Cursor.
+	FailedParts []PartFailure
+}
+
+// PartFailure is one part of a source that failed in a fetch that
+// otherwise succeeded.
+type PartFailure struct {
+	// Part is the value the part's records carry in record.AttrPart.
+	Part string
+	// Name is the part in words ("Contoso Ltd (tenant 1234…)", a mailbox).
+	Name string
+	// Err says what went wrong, secrets redacted.
+	Err string
 }
 
 // Checker is implemented by sources that can probe their connection with

@@ -16,6 +16,8 @@ const (
 	KindAsset       Kind = "asset"
 	KindLicence     Kind = "licence"
 	KindAppointment Kind = "appointment"
+	// KindLicenceAssignment is the licences one user holds.
+	KindLicenceAssignment Kind = "licence_assignment"
 )
 
 // State says what the source reports about an object.
@@ -152,6 +154,46 @@ const (
 	// AttrCustomPrefix prefixes custom fields a source defines
 	// ("custom.Cost centre").
 	AttrCustomPrefix = "custom."
+
+	// AttrPart names the part of a source an object came from (a mailbox
+	// ID, a customer tenant ID) where parts fail independently; see
+	// connector.FetchResult.FailedParts.
+	AttrPart = "part"
+
+	// Appointment attributes (KindAppointment: one event of one mailbox;
+	// occurrences and exceptions of a series are appointments of their
+	// own). Times are RFC 3339 in UTC; AttrTimeZone keeps the event's own
+	// zone. A private event carries no subject, body or attendees.
+	AttrMailbox     = "mailbox"     // the mailbox owner's source user ID
+	AttrMailboxUPN  = "mailbox_upn" // and UPN, to find the platform user
+	AttrSubject     = "subject"
+	AttrStart       = "start"
+	AttrEnd         = "end"
+	AttrTimeZone    = "time_zone"
+	AttrAllDay      = "all_day"
+	AttrLocation    = "location"
+	AttrOrganizer   = "organizer" // a mail address
+	AttrAttendees   = "attendees" // JSON array of {"email","name","type","response"}
+	AttrShowAs      = "show_as"
+	AttrSensitivity = "sensitivity"
+	AttrEventType   = "event_type" // singleInstance, occurrence, exception, seriesMaster
+	AttrSeriesID    = "series_id"  // the series master's ID for occurrences and exceptions
+	AttrRecurrence  = "recurrence" // JSON of the pattern and range, on series masters
+	AttrCancelled   = "cancelled"
+
+	// Licence attributes. KindLicence is one subscribed SKU of one tenant
+	// (ID "<tenant id>/<sku id>"); KindLicenceAssignment is the SKUs one
+	// user holds (ID "<tenant id>/<user id>").
+	AttrTenantID         = "tenant_id"
+	AttrTenantName       = "tenant_name"
+	AttrSkuID            = "sku_id"
+	AttrSkuPartNumber    = "sku_part_number"
+	AttrCapabilityStatus = "capability_status"
+	AttrEnabledUnits     = "enabled_units"
+	AttrSuspendedUnits   = "suspended_units"
+	AttrWarningUnits     = "warning_units"
+	AttrConsumedUnits    = "consumed_units"
+	AttrSkuIDs           = "sku_ids" // comma-separated, on assignments
 
 	// Contact attributes (Entra organisational contacts and the like).
 	AttrCompany = "company"
