@@ -98,7 +98,7 @@ func (t *tx) GroupInsertMany(ctx context.Context, groups []store.Group) error {
 
 // GroupUpdateMany replaces the stored fields of groups by ID (CreatedAt
 // excepted) and sets their UpdatedAt to now. It returns store.ErrNotFound
-// if any ID does not exist.
+// if any ID does not exist. Rows go in ID order, as in UserUpdateMany.
 func (t *tx) GroupUpdateMany(ctx context.Context, groups []store.Group) error {
 	if len(groups) == 0 {
 		return nil
@@ -109,6 +109,7 @@ func (t *tx) GroupUpdateMany(ctx context.Context, groups []store.Group) error {
 		groups[i].UpdatedAt = now
 		ids[groups[i].ID] = true
 	}
+	order := byID(len(groups), func(i int) int64 { return groups[i].ID })
 	tag, err := t.q.Exec(ctx, `
 		UPDATE groups SET
 			name = v.name, mail = v.mail, active = v.active, updated_at = v.updated_at,
@@ -116,7 +117,7 @@ func (t *tx) GroupUpdateMany(ctx context.Context, groups []store.Group) error {
 			name_key = v.name_key, mail_key = v.mail_key
 		FROM `+unnestList(groupArrayTypes)+` AS v (`+strings.Join(groupWriteNames, ", ")+`)
 		WHERE groups.id = v.id`,
-		columnArrays(len(groupWriteNames), len(groups), func(i int) []any { return groupRow(&groups[i]) })...)
+		columnArrays(len(groupWriteNames), len(groups), func(i int) []any { return groupRow(&groups[order[i]]) })...)
 	if err != nil {
 		return fmt.Errorf("updating %d groups: %w", len(groups), interpretError(err))
 	}

@@ -320,6 +320,22 @@ func TestLargeBatches(t *testing.T) {
 	c, err := s.EntityCount(ctx, in.ID, record.KindUser)
 	require.NoError(t, err)
 	require.Equal(t, store.EntityCount{Active: n - (n+2)/3, Inactive: (n + 2) / 3}, c)
+
+	// An update in any order lands on the right rows.
+	changed := make([]store.User, 0, n)
+	for i := n - 1; i >= 0; i-- {
+		u := users[i]
+		u.JobTitle, u.ManagerID = fmt.Sprintf("title of %d", u.ID), users[(i+1)%n].ID
+		changed = append(changed, u)
+	}
+	require.NoError(t, s.Tx(ctx, func(tx store.Tx) error { return tx.UserUpdateMany(ctx, changed) }))
+	got, err = s.UserGetMany(ctx, ids)
+	require.NoError(t, err)
+	for i, g := range got {
+		require.Equal(t, fmt.Sprintf("title of %d", g.ID), g.JobTitle)
+		require.Equal(t, users[(i+1)%n].ID, g.ManagerID)
+		require.Equal(t, users[i].DisplayName, g.DisplayName)
+	}
 }
 
 func TestConsoleConformance(t *testing.T) {

@@ -265,7 +265,9 @@ func (t *tx) UserInsertMany(ctx context.Context, users []store.User) error {
 
 // UserUpdateMany replaces the stored fields of users by ID (CreatedAt
 // excepted) and sets their UpdatedAt to now. It returns store.ErrNotFound
-// if any ID does not exist.
+// if any ID does not exist. Rows go in ID order, so that two transactions
+// updating the same people (one person linked from two sources) lock them
+// in the same order instead of deadlocking.
 func (t *tx) UserUpdateMany(ctx context.Context, users []store.User) error {
 	if len(users) == 0 {
 		return nil
@@ -276,6 +278,7 @@ func (t *tx) UserUpdateMany(ctx context.Context, users []store.User) error {
 		users[i].UpdatedAt = now
 		ids[users[i].ID] = true
 	}
+	order := byID(len(users), func(i int) int64 { return users[i].ID })
 	tag, err := t.q.Exec(ctx, `
 		UPDATE users SET
 			site_id = v.site_id, role = v.role, active = v.active,
@@ -289,7 +292,7 @@ func (t *tx) UserUpdateMany(ctx context.Context, users []store.User) error {
 			employee_id_key = v.employee_id_key, immutable_id_key = v.immutable_id_key
 		FROM `+unnestList(userArrayTypes)+` AS v (`+strings.Join(userWriteNames, ", ")+`)
 		WHERE users.id = v.id`,
-		columnArrays(len(userWriteNames), len(users), func(i int) []any { return userRow(&users[i]) })...)
+		columnArrays(len(userWriteNames), len(users), func(i int) []any { return userRow(&users[order[i]]) })...)
 	if err != nil {
 		return fmt.Errorf("updating %d users: %w", len(users), interpretError(err))
 	}

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -107,4 +108,14 @@ func (t *tx) nextIDs(ctx context.Context, table string, n int) ([]int64, error) 
 	}
 	slices.Sort(ids)
 	return ids, nil
+}
+
+// byID returns the indexes 0..n-1 ordered by the IDs id returns.
+func byID(n int, id func(i int) int64) []int {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(id(a), id(b)) })
+	return order
 }
