@@ -30,22 +30,37 @@ import (
 
 var (
 	serversMu sync.Mutex
-	running   []*exec.Cmd
+	running   []*server
 	tempDirs  []string
 )
 
+// server is a started directory server; done closes when it has exited.
+type server struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func (s *server) exited() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stopServers sends SIGTERM to each server the tests started and waits for
+// it; one that has not exited after 15 s is killed with its process group.
 func stopServers() {
 	serversMu.Lock()
 	defer serversMu.Unlock()
-	for _, cmd := range running {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
+	for _, s := range running {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-done:
+		case <-s.done:
 		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
+			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+			<-s.done
 		}
 	}
 	running = nil
@@ -55,15 +70,25 @@ func stopServers() {
 	tempDirs = nil
 }
 
-func startCmd(cmd *exec.Cmd) error {
+// startCmd starts a server in its own process group and waits for it in
+// one goroutine.
+func startCmd(cmd *exec.Cmd, after func()) (*server, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		return err
+		return nil, err
 	}
+	s := &server{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		if after != nil {
+			after()
+		}
+		close(s.done)
+	}()
 	serversMu.Lock()
-	running = append(running, cmd)
+	running = append(running, s)
 	serversMu.Unlock()
-	return nil
+	return s, nil
 }
 
 func mkTemp(prefix string) (string, error) {
@@ -89,10 +114,10 @@ func freePort() (int, error) {
 
 // waitLDAP polls until an anonymous rootDSE read answers, or the process
 // exits, or the deadline passes.
-func waitLDAP(url string, cmd *exec.Cmd, d time.Duration) error {
+func waitLDAP(url string, srv *server, d time.Duration) error {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
-		if cmd.ProcessState != nil {
+		if srv.exited() {
 			return errors.New("the server exited")
 		}
 		c, err := goldap.DialURL(url, goldap.DialWithDialer(&net.Dialer{Timeout: time.Second}))
@@ -193,14 +218,18 @@ access to * by * read
 	}
 	url := fmt.Sprintf("ldap://127.0.0.1:%d", port)
 	cmd := exec.Command("slapd", "-d", "0", "-f", confFile, "-h", url+"/")
-	var logBuf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
-	if err := startCmd(cmd); err != nil {
+	logFile, err := os.Create(filepath.Join(dir, "slapd.log"))
+	if err != nil {
 		return nil, err
 	}
-	go func() { _ = cmd.Wait() }()
-	if err := waitLDAP(url, cmd, 20*time.Second); err != nil {
-		return nil, fmt.Errorf("slapd: %v: %s", err, logBuf.String())
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	srv, err := startCmd(cmd, func() { _ = logFile.Close() })
+	if err != nil {
+		return nil, err
+	}
+	if err := waitLDAP(url, srv, 20*time.Second); err != nil {
+		log, _ := os.ReadFile(filepath.Join(dir, "slapd.log"))
+		return nil, fmt.Errorf("slapd: %v: %s", err, tail(log))
 	}
 	return &slapdServer{url: url, dir: dir}, nil
 }
@@ -269,13 +298,21 @@ func useSamba(t testing.TB) *sambaServer {
 		t.Skip("samba-ad-provision is not installed: skipping the Active Directory tests")
 	}
 	if !sambaTried.Swap(true) {
-		if c, err := net.DialTimeout("tcp", "127.0.0.1:389", 200*time.Millisecond); err == nil {
-			_ = c.Close()
+		// One Samba DC per host: its ports are fixed. Test binaries of
+		// this package running at once (several go test runs on one
+		// machine) take turns.
+		if !lockSambaPorts(3 * time.Minute) {
 			sambaBusy.Store(true)
+		}
+		for _, port := range []string{"389", "636"} {
+			if c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, 2*time.Second); err == nil {
+				_ = c.Close()
+				sambaBusy.Store(true)
+			}
 		}
 	}
 	if sambaBusy.Load() {
-		t.Skip("something else listens on 127.0.0.1:389: skipping the Active Directory tests")
+		t.Skip("another process holds the Samba DC ports (127.0.0.1:389/636) or their lock: skipping the Active Directory tests")
 	}
 	s, err := sambaOnce()
 	if err != nil {
@@ -283,6 +320,29 @@ func useSamba(t testing.TB) *sambaServer {
 	}
 	return s
 }
+
+// lockSambaPorts takes a host-wide lock on the Samba ports, held until the
+// test binary exits.
+func lockSambaPorts(wait time.Duration) bool {
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "integrator-ldap-samba.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return false
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
+			sambaLock = f // kept open: the lock goes with the process
+			return true
+		}
+		if time.Now().After(deadline) {
+			_ = f.Close()
+			return false
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+var sambaLock *os.File
 
 // startSamba provisions a domain in a temp dir (about 3 s) and starts the
 // DC in the foreground on 127.0.0.1, with a certificate of a test CA.
@@ -336,11 +396,11 @@ func startSamba() (*sambaServer, error) {
 	}
 	cmd := exec.Command("samba", "-F", "--debug-stdout", "-s", smbConf)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := startCmd(cmd); err != nil {
+	srv, err := startCmd(cmd, func() { _ = logFile.Close() })
+	if err != nil {
 		return nil, err
 	}
-	go func() { _ = cmd.Wait(); _ = logFile.Close() }()
-	if err := waitLDAP("ldap://127.0.0.1", cmd, 60*time.Second); err != nil {
+	if err := waitLDAP("ldap://127.0.0.1", srv, 60*time.Second); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "samba.log"))
 		return nil, fmt.Errorf("samba: %v: %s", err, tail(log))
 	}
