@@ -60,6 +60,14 @@ func (c *Client) Token(ctx context.Context) (string, error) { return c.tokens.to
 // other failure comes back as a *GraphError (or the HTTP client's error
 // once its retries are spent).
 func (c *Client) Get(ctx context.Context, rawURL string) (*http.Response, error) {
+	return c.GetWithHeader(ctx, rawURL, nil)
+}
+
+// GetWithHeader is Get with extra request headers, such as the Prefer
+// header of Outlook resources ("odata.maxpagesize=50",
+// `outlook.timezone="UTC"`), which Graph does not carry into next and delta
+// links: the caller sends them again on every request.
+func (c *Client) GetWithHeader(ctx context.Context, rawURL string, header http.Header) (*http.Response, error) {
 	if err := c.CheckLink(rawURL); err != nil {
 		return nil, err
 	}
@@ -71,6 +79,11 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*http.Response, error)
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 		if err != nil {
 			return nil, fmt.Errorf("building the request: %w", err)
+		}
+		for k, vs := range header {
+			for _, v := range vs {
+				req.Header.Add(k, v)
+			}
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("Accept", "application/json")
