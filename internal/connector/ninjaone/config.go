@@ -48,7 +48,7 @@ type Config struct {
 	// BaseURL replaces the region's URL (another instance, a proxy, the
 	// emulator).
 	BaseURL string `yaml:"base_url,omitempty" json:"base_url,omitempty"`
-	// TokenURL replaces BaseURL + "/oauth/token".
+	// TokenURL replaces BaseURL + "/ws/oauth/token".
 	TokenURL string `yaml:"token_url,omitempty" json:"token_url,omitempty"`
 	// ClientID is the client ID of the API application (client credentials,
 	// "API Services (machine-to-machine)"). Required.
@@ -99,7 +99,7 @@ func (c Config) tokenURL() string {
 	if c.TokenURL != "" {
 		return c.TokenURL
 	}
-	return c.baseURL() + "/oauth/token"
+	return c.baseURL() + "/ws/oauth/token"
 }
 
 // Validate reports every problem at once, each as a *connector.FieldError

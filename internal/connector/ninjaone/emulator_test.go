@@ -278,7 +278,7 @@ func TestConfig(t *testing.T) {
 	require.ElementsMatch(t, []string{"client_id", "client_secret", "region", "page_size", "scope", "base_url"}, fields)
 
 	c := Config{Region: "eu"}.WithDefaults()
-	require.Equal(t, "https://eu.ninjarmm.com/oauth/token", c.tokenURL())
+	require.Equal(t, "https://eu.ninjarmm.com/ws/oauth/token", c.tokenURL())
 	require.Equal(t, "https://app.ninjarmm.com", Config{}.WithDefaults().baseURL())
 	require.Equal(t, "https://oc.ninjarmm.com", Config{Region: "OC"}.WithDefaults().baseURL())
 	require.Equal(t, "http://127.0.0.1:9", Config{BaseURL: "http://127.0.0.1:9/"}.WithDefaults().baseURL())

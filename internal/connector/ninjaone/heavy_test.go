@@ -197,7 +197,7 @@ func TestHeavyEmulatorChild(t *testing.T) {
 }
 
 func rawToken(t *testing.T, base, clientID string) string {
-	resp, err := http.PostForm(base+"/oauth/token", url.Values{"grant_type": {"client_credentials"},
+	resp, err := http.PostForm(base+"/ws/oauth/token", url.Values{"grant_type": {"client_credentials"},
 		"client_id": {clientID}, "client_secret": {"heavy-secret"}, "scope": {"monitoring"}})
 	require.NoError(t, err)
 	defer resp.Body.Close()

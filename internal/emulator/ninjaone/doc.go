@@ -5,7 +5,9 @@
 //
 // What it serves:
 //
-//   - POST /oauth/token: the client credentials grant (form-encoded
+//   - POST /ws/oauth/token (also /oauth/token, as some clients and the
+//     notes this emulator started from spell it): the client credentials
+//     grant (form-encoded
 //     client_id, client_secret, grant_type=client_credentials, scope from
 //     "monitoring management control"), answering access_token, token_type
 //     Bearer, expires_in and scope. Tokens expire after

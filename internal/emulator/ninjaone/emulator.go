@@ -110,7 +110,7 @@ func New(o Options) *Emulator {
 	return e
 }
 
-// Handler returns the HTTP handler serving /oauth/token and /v2/...
+// Handler returns the HTTP handler serving /ws/oauth/token (and /oauth/token) and /v2/...
 func (e *Emulator) Handler() http.Handler { return http.HandlerFunc(e.serveHTTP) }
 
 // StartTest starts the emulator on a loopback httptest.Server closed when

@@ -32,7 +32,7 @@ func setup(t *testing.T, o Options) *bundle {
 
 func (b *bundle) fetchToken(t *testing.T) string {
 	t.Helper()
-	resp, err := http.PostForm(b.base+"/oauth/token", url.Values{"grant_type": {"client_credentials"},
+	resp, err := http.PostForm(b.base+"/ws/oauth/token", url.Values{"grant_type": {"client_credentials"},
 		"client_id": {b.emu.ClientID()}, "client_secret": {testSecret}, "scope": {"monitoring"}})
 	require.NoError(t, err)
 	defer resp.Body.Close()
