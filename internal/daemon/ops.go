@@ -189,3 +189,6 @@ func (a *App) ConfirmHeld(ctx context.Context, name string) (int64, error) {
 	}
 	return a.Enqueue(ctx, jobRequest(name, true, true, "api"))
 }
+
+// JobsStarted reports whether the job engine runs in this process.
+func (a *App) JobsStarted() bool { return a.scheduler() != nil }
