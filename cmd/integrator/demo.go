@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
@@ -17,13 +18,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/integrator-oss/integrator/internal/auth"
 	"github.com/integrator-oss/integrator/internal/config"
 	"github.com/integrator-oss/integrator/internal/connector/all"
 	"github.com/integrator-oss/integrator/internal/daemon"
 	"github.com/integrator-oss/integrator/internal/emulator/graph"
 	"github.com/integrator-oss/integrator/internal/engine"
 	"github.com/integrator-oss/integrator/internal/jobs"
+	"github.com/integrator-oss/integrator/internal/metrics"
 	"github.com/integrator-oss/integrator/internal/record"
+	"github.com/integrator-oss/integrator/internal/store"
 )
 
 // demoOptions are the demo's flags.
@@ -46,7 +50,8 @@ func newDemo(g *globals) *cobra.Command {
 configuration for an Entra ID integration pointed at it (with site and agent
 mappings), runs the first full sync into an embedded SQLite file, then keeps
 syncing on a short schedule while the tenant changes: hires, leavers,
-renames, disables, group moves and restores. The API is served on --listen.`,
+renames, disables, group moves and restores. The console and the API are served
+on --listen; the integration is created in the database, editable in the console.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(cmd.Context(), g, o) },
 	}
@@ -87,7 +92,7 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 	defer emSrv.Close()
 	base := "http://" + ln.Addr().String()
 
-	cfgPath, err := writeDemoConfig(o, em, base, secret)
+	cfgPath, err := writeDemoConfig(o)
 	if err != nil {
 		return err
 	}
@@ -101,9 +106,13 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 		mu   sync.Mutex
 		runs int
 		done = make(chan struct{})
+		m    *metrics.Metrics
 	)
 	app, err := daemon.Open(ctx, cfg, g.logger(cfg), daemon.Options{
 		Finished: func(name string, res *engine.Result, err error) {
+			if m != nil {
+				m.Observe(name, res, err)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			narrateRun(out, name, res, err)
@@ -117,10 +126,21 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 		return err
 	}
 	defer app.Close()
+	m = metrics.New(app, app.Store)
+
+	// The demo integration is created the way an operator would in the
+	// console, so it can be edited there; its secret is sealed in the store.
+	if err := createDemoIntegration(ctx, app, demoDocument(o, em, base, secret)); err != nil {
+		return fmt.Errorf("creating the demo integration: %w", err)
+	}
+	login, token, err := demoCredentials(ctx, app)
+	if err != nil {
+		return err
+	}
 
 	fmt.Fprintf(out, `Integrator demo
   emulated Entra ID tenant: %d users in %d groups at %s
-  configuration:            %s
+  configuration:            %s (the integration is kept in the database, editable in the console)
   database (SQLite):        %s
   sync:                     every %s, the tenant changes in between
 
@@ -136,17 +156,19 @@ func runDemo(ctx context.Context, g *globals, o demoOptions) error {
 		}
 	}()
 	go churn(ctx, out, em, o, &mu)
-	return serve(ctx, app, cfg.Listen, func(addr string) {
-		fmt.Fprintf(out, `Where to look:
-  integrations and their status  http://%[1]s/api/v1/integrations
-  runs                           http://%[1]s/api/v1/runs
-  users (try ?search=&active=)   http://%[1]s/api/v1/users
-  audit trail                    http://%[1]s/api/v1/audit
-  from a shell                   integrator status -c %[2]s
+	return serve(ctx, app, cfg, m, func(base, _ string) {
+		fmt.Fprintf(out, `Open the console:  %[1]s/integrations/demo-entra
+  user:            %[2]s
+  password:        %[3]s   (made for this demo run)
+
+The API, with a read-only token made for this demo run:
+  curl -H "Authorization: Bearer %[4]s" %[1]s/api/v1/integrations
+  OpenAPI document: %[1]s/api/v1/openapi.json
+From a shell:       integrator status -c %[5]s
 
 Running the first full sync now. Press Ctrl-C to stop.
 
-`, addr, cfgPath)
+`, base, auth.FirstAdmin, login, token, cfgPath)
 		go func() {
 			err := app.RunNow(ctx, jobs.RunRequest{Integration: "demo-entra", Full: true, Trigger: "manual"})
 			if err != nil && ctx.Err() == nil {
@@ -156,50 +178,64 @@ Running the first full sync now. Press Ctrl-C to stop.
 	})
 }
 
-// writeDemoConfig writes the demo's configuration file (and its secret in
-// a file of its own, as a real deployment would keep it).
-func writeDemoConfig(o demoOptions, em *graph.Emulator, base, secret string) (string, error) {
-	secretPath := filepath.Join(o.dataDir, "entra-client-secret")
-	if err := os.WriteFile(secretPath, []byte(secret+"\n"), 0o600); err != nil {
-		return "", err
-	}
-	groups := em.Groups()
-	sites := []string{"London", "Manchester", "Leeds"}
-	var maps strings.Builder
-	for i, gr := range groups {
-		switch {
-		case i < len(sites):
-			fmt.Fprintf(&maps, "        - {group: %q, site: %s}\n", gr.DisplayName, sites[i])
-		case i == len(sites):
-			fmt.Fprintf(&maps, "        - {group: %q, site: London, role: agent}\n", gr.DisplayName)
-		}
-	}
+// writeDemoConfig writes the demo's configuration file: the store and the
+// listen address; the integration itself lives in the database.
+func writeDemoConfig(o demoOptions) (string, error) {
 	cfg := fmt.Sprintf(`# Written by "integrator demo". Every key is documented in the README.
 store: sqlite:%s
 listen: %s
 log:
   level: warn
-integrations:
-  - name: demo-entra
-    type: entra
-    schedule: %s
-    full_sync_every: 1h
-    client: Contoso
-    threshold: {max_count: 500, max_percent: 10}
-    scope:
-      default_site: London
-      mappings:
-%s    matching: [immutable_id, upn, email]
-    config:
-      tenant_id: %s
-      client_id: %s
-      client_secret: {file: %s}
-      token_url: %s
-      graph_url: %s
-`, filepath.Join(o.dataDir, "integrator.db"), o.listen, o.every, maps.String(),
-		em.TenantID(), em.ClientID(), secretPath, em.TokenURL(base), em.GraphURL(base))
+`, filepath.Join(o.dataDir, "integrator.db"), o.listen)
 	path := filepath.Join(o.dataDir, "integrator.yaml")
 	return path, os.WriteFile(path, []byte(cfg), 0o600)
+}
+
+// demoDocument is the demo integration, as the console would create it:
+// three groups mapped to sites, a fourth as agents.
+func demoDocument(o demoOptions, em *graph.Emulator, base, secret string) map[string]any {
+	sites := []string{"London", "Manchester", "Leeds"}
+	var maps []any
+	for i, gr := range em.Groups() {
+		switch {
+		case i < len(sites):
+			maps = append(maps, map[string]any{"group": gr.DisplayName, "site": sites[i]})
+		case i == len(sites):
+			maps = append(maps, map[string]any{"group": gr.DisplayName, "site": "London", "role": "agent"})
+		}
+	}
+	return map[string]any{
+		"name": "demo-entra", "type": "entra", "schedule": o.every.String(), "full_sync_every": "1h", "client": "Contoso",
+		"threshold": map[string]any{"max_count": 500, "max_percent": 10},
+		"scope":     map[string]any{"default_site": "London", "mappings": maps},
+		"matching":  []any{"immutable_id", "upn", "email"},
+		"config": map[string]any{
+			"tenant_id": em.TenantID(), "client_id": em.ClientID(), "client_secret": secret,
+			"token_url": em.TokenURL(base), "graph_url": em.GraphURL(base),
+		},
+	}
+}
+
+// createDemoIntegration creates the demo integration, or points the one a
+// kept --data directory has at this run's emulator.
+func createDemoIntegration(ctx context.Context, app *daemon.App, doc map[string]any) error {
+	_, err := app.IntegrationCreate(ctx, doc)
+	if errors.Is(err, store.ErrConflict) {
+		_, err = app.IntegrationReplace(ctx, "demo-entra", doc, 0)
+	}
+	return err
+}
+
+// demoCredentials gives the administrator a fresh password and makes a
+// read-only API token, both for this demo run.
+func demoCredentials(ctx context.Context, app *daemon.App) (string, string, error) {
+	a := auth.New(app.ConsoleStore(), app.Logger(), false)
+	password := randomHex(9)
+	if err := a.SetPassword(ctx, auth.FirstAdmin, password); err != nil {
+		return "", "", err
+	}
+	tok, _, err := a.CreateToken(ctx, &auth.Principal{Scope: store.ScopeAdmin}, "demo", store.ScopeRead, 24*time.Hour)
+	return password, tok, err
 }
 
 // churn changes the tenant between syncs and says what it did.

@@ -278,15 +278,17 @@ func TestCLINoOverlapAndSkippedTicksWhileServing(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	c := e.cmd(ctx, "serve", "--log-level", "debug")
+	c.Env = append(c.Env, "INTEGRATOR_ADMIN_PASSWORD="+e2eAdminPassword)
 	var logs syncBuf
 	c.Stdout, c.Stderr = &logs, &logs
 	require.NoError(t, c.Start())
 	addr := waitFor(t, &logs, `api=http://`, 20*time.Second)
+	session := apiLogin(t, addr)
 	deadline := time.Now().Add(90 * time.Second)
 	var runs []store.Run
 	for {
 		require.True(t, time.Now().Before(deadline), "no skipped tick and completed run in time:\n%s", logs.String())
-		runs = apiRuns(t, addr)
+		runs = apiRuns(t, addr, session)
 		skipped, done := 0, 0
 		for _, r := range runs {
 			switch r.Status {
@@ -326,21 +328,54 @@ func endOf(r store.Run) time.Time {
 	return r.FinishedAt
 }
 
-func apiRuns(t *testing.T, addr string) []store.Run {
+// e2eAdminPassword is the administrator's password of the served tests.
+const e2eAdminPassword = "e2e-admin-password-1"
+
+// apiLogin logs in to the API as the administrator and returns the session
+// cookie.
+func apiLogin(t *testing.T, addr string) *http.Cookie {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + "/api/v1/runs?integration=t")
+	resp, err := http.Post("http://"+addr+"/api/v1/login", "application/json",
+		strings.NewReader(`{"username":"admin","password":"`+e2eAdminPassword+`"}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	for _, c := range resp.Cookies() {
+		if c.Name == "integrator_session" {
+			return c
+		}
+	}
+	t.Fatal("no session cookie")
+	return nil
+}
+
+func apiRuns(t *testing.T, addr string, session *http.Cookie) []store.Run {
+	t.Helper()
+	req, err := http.NewRequest("GET", "http://"+addr+"/api/v1/runs?integration=t", nil)
+	require.NoError(t, err)
+	req.AddCookie(session)
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	require.NotContains(t, string(body), e2eSecret)
 	var env struct {
-		Status string      `json:"status"`
-		Data   []store.Run `json:"data"`
+		Status string `json:"status"`
+		Data   []struct {
+			ID         int64     `json:"id"`
+			Status     string    `json:"status"`
+			StartedAt  time.Time `json:"started_at"`
+			FinishedAt time.Time `json:"finished_at"`
+		} `json:"data"`
 	}
 	require.NoError(t, json.Unmarshal(body, &env), string(body))
 	require.Equal(t, "success", env.Status)
-	return env.Data
+	runs := make([]store.Run, len(env.Data))
+	for i, r := range env.Data {
+		runs[i] = store.Run{ID: r.ID, Status: r.Status, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt}
+	}
+	return runs
 }
 
 // waitFor waits for a log line containing marker and returns the host:port

@@ -2,16 +2,24 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/integrator-oss/integrator/internal/api"
+	"github.com/integrator-oss/integrator/internal/auth"
+	"github.com/integrator-oss/integrator/internal/config"
+	"github.com/integrator-oss/integrator/internal/console"
 	"github.com/integrator-oss/integrator/internal/daemon"
+	"github.com/integrator-oss/integrator/internal/engine"
+	"github.com/integrator-oss/integrator/internal/metrics"
 )
 
 // shutdownGrace is how long a running sync gets to finish its batch after
@@ -21,45 +29,121 @@ const shutdownGrace = 30 * time.Second
 func newServe(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "Run the daemon: schedules, runs and the API",
-		Args:  cobra.NoArgs,
+		Short: "Run the daemon: schedules, runs, the API and the console",
+		Long: `Runs the schedules of every enabled integration and serves the operator console
+and the REST API on "listen" (HTTPS when tls_cert_file and tls_key_file are set).
+
+On the first start it creates the administrator "admin" and prints a one-time
+setup link to choose its password, or takes the password from
+INTEGRATOR_ADMIN_PASSWORD. Secrets of integrations created in the console are
+sealed with the key in INTEGRATOR_SECRET_KEY, or in a key file created beside
+the database.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()
 			if err != nil {
 				return err
 			}
 			logger := g.logger(cfg)
-			app, err := daemon.Open(cmd.Context(), cfg, logger, daemon.Options{})
+			var m *metrics.Metrics
+			app, err := daemon.Open(cmd.Context(), cfg, logger, daemon.Options{
+				Finished: func(name string, res *engine.Result, err error) {
+					if m != nil {
+						m.Observe(name, res, err)
+					}
+				},
+			})
 			if err != nil {
 				return err
 			}
 			defer app.Close()
-			return serve(cmd.Context(), app, cfg.Listen, func(addr string) {
-				logger.Info("integrator serving", "api", "http://"+addr+"/api/v1/integrations", "integrations", len(cfg.Integrations))
+			m = metrics.New(app, app.Store)
+			return serve(cmd.Context(), app, cfg, m, func(base, setup string) {
+				logger.Info("integrator serving", "console", base+"/", "api", base+"/api/v1/openapi.json",
+					"integrations", len(app.Integrations()))
+				if setup != "" {
+					fmt.Fprintf(g.stdout, "\nFirst start: set the password of the administrator %q at\n\n  %s%s\n\nThe link works once, for %s.\n\n",
+						auth.FirstAdmin, base, setup, auth.SetupTTL)
+				}
 			})
 		},
 	}
 }
 
-// serve runs the job engine and the API until ctx is done, then shuts
-// both down gracefully.
-func serve(ctx context.Context, app *daemon.App, listen string, ready func(addr string)) error {
+// handler composes the API, the console, health and metrics behind one
+// cross-origin guard.
+func handler(app *daemon.App, a *auth.Service, m *metrics.Metrics, logger *slog.Logger) (http.Handler, error) {
+	opts := []api.Option{api.WithAuth(a), api.WithReady(func(context.Context) error {
+		if !app.JobsStarted() {
+			return errors.New("the job engine is not started")
+		}
+		return nil
+	})}
+	if m != nil {
+		opts = append(opts, api.WithMetrics(m.Handler()))
+	}
+	apiSrv := api.New(app.Store, app, logger, opts...)
+	con, err := console.New(app.Store, app, a, logger)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
+		mux.Handle(p, apiSrv)
+	}
+	mux.Handle("/", con)
+	return auth.Protect(mux), nil
+}
+
+// serve runs the job engine, the API and the console until ctx is done,
+// then shuts them down gracefully. ready gets the base URL and, on a first
+// start, the one-time setup path of the first administrator.
+func serve(ctx context.Context, app *daemon.App, cfg *config.Config, m *metrics.Metrics, ready func(base, setup string)) error {
+	cs := app.ConsoleStore()
+	if cs == nil {
+		return errors.New("this store cannot keep administrators and sessions; the console needs the SQLite store")
+	}
+	secure := cfg.TLSCertFile != ""
+	a := auth.New(cs, app.Logger(), secure)
+	setup, err := a.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("creating the first administrator: %w", err)
+	}
+	h, err := handler(app, a, m, app.Logger())
+	if err != nil {
+		return err
+	}
 	// The job engine outlives ctx so that a signal stops it gracefully below.
 	if err := app.StartJobs(context.WithoutCancel(ctx), true); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", listen)
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go app.WatchIntegrations(wctx, 30*time.Second)
+
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("listening on %s: %w", listen, err)
+		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 	}
-	srv := &http.Server{Handler: api.New(app.Store, app, app.Logger()), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(app.Logger().Handler(), slog.LevelWarn)}
+	scheme := "http"
+	if secure {
+		scheme = "https"
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("loading tls_cert_file and tls_key_file: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	ready(ln.Addr().String())
+	ready(scheme+"://"+browsable(ln.Addr().String()), setup)
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
-		return fmt.Errorf("serving API: %w", err)
+		return fmt.Errorf("serving: %w", err)
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
@@ -69,4 +153,20 @@ func serve(ctx context.Context, app *daemon.App, listen string, ready func(addr 
 		herr = nil
 	}
 	return errors.Join(jerr, herr)
+}
+
+// browsable turns a listening address into one a browser can open:
+// "[::]:8080" and "0.0.0.0:8080" become "localhost:8080".
+func browsable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return host + ":" + port
 }
