@@ -111,6 +111,12 @@ func keyset[T any](ctx context.Context, r *run, what, path string, id func(*T) i
 		if err := r.s.getJSON(ctx, q, &items); err != nil {
 			return fmt.Errorf("fetching %s page %d: %w", what, n, err)
 		}
+		got := len(items)
+		if got > 0 && after > 0 && id(&items[0]) == after {
+			// An "after" that includes its own ID repeats the last item
+			// of the previous page; the keyset still moves forward.
+			items = items[1:]
+		}
 		for i := range items {
 			v := id(&items[i])
 			if v <= after {
@@ -121,7 +127,7 @@ func keyset[T any](ctx context.Context, r *run, what, path string, id func(*T) i
 		if err := page(items); err != nil {
 			return err
 		}
-		if len(items) < r.s.pageSize {
+		if got < r.s.pageSize || len(items) == 0 {
 			return nil
 		}
 	}
