@@ -1,0 +1,70 @@
+package lansweeper
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/integrator-oss/integrator/internal/connector"
+	emu "github.com/integrator-oss/integrator/internal/emulator/lansweeper"
+	"github.com/integrator-oss/integrator/internal/record"
+)
+
+// countSink counts records and keeps nothing.
+type countSink struct{ n map[record.Kind]int }
+
+func (c *countSink) Page(_ context.Context, recs []record.Record) error {
+	for _, r := range recs {
+		c.n[r.Kind]++
+	}
+	return nil
+}
+func (c *countSink) Progress(connector.Progress) {}
+
+// TestHeavyFullListing lists 100,000 assets of one site, with their
+// software, 500 a page, from the emulator with its limits and the
+// connector's budget off, and reports the rate and the
+// heap. Run with
+//
+//	INTEGRATOR_HEAVY=1 go test ./internal/connector/lansweeper/ -run Heavy -v
+func TestHeavyFullListing(t *testing.T) {
+	if os.Getenv("INTEGRATOR_HEAVY") != "1" {
+		t.Skip("set INTEGRATOR_HEAVY=1 to list 100,000 assets")
+	}
+	const n = 100_000
+	b := setup(t, emu.Options{RateLimit: -1, HourLimit: -1}, func(c *Config) { c.PageSize = MaxPageSize })
+	start := time.Now()
+	b.emu.Generate("", n, 1)
+	t.Logf("generated %d assets in %s", n, time.Since(start).Round(time.Millisecond))
+	runtime.GC()
+
+	var peak uint64
+	done := make(chan struct{})
+	go func() {
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			select {
+			case <-done:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	sink := &countSink{n: map[record.Kind]int{}}
+	start = time.Now()
+	res, err := b.src.Fetch(t.Context(), connector.FetchRequest{}, sink)
+	elapsed := time.Since(start)
+	close(done)
+	require.NoError(t, err)
+	require.True(t, res.Full)
+	require.Equal(t, n, sink.n[record.KindAsset])
+	t.Logf("full listing: %d assets, %d sites, %d requests in %s: %.0f assets/s; peak heap in use %d MiB (emulator included)",
+		sink.n[record.KindAsset], sink.n[record.KindSite], b.emu.Stats().Requests, elapsed.Round(time.Millisecond),
+		float64(n)/elapsed.Seconds(), peak>>20)
+}
