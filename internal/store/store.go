@@ -77,6 +77,19 @@ type Reader interface {
 	// one of the values, by value. Hostname keys are looked up within
 	// ClientID only.
 	AssetFind(ctx context.Context, p *AssetFindParams) (map[string][]int64, error)
+	AppointmentGetMany(ctx context.Context, ids []int64) ([]Appointment, error)
+	// AppointmentList lists appointments by ascending ID, filtered by p.
+	AppointmentList(ctx context.Context, p *AppointmentListParams) ([]Appointment, error)
+	LicenceGetMany(ctx context.Context, ids []int64) ([]Licence, error)
+	// LicenceFind returns the licences of the given (tenant, SKU) pairs
+	// that exist, keyed "tenant/sku".
+	LicenceFind(ctx context.Context, tenantID string, skuIDs []string) (map[string]Licence, error)
+	// LicenceList lists licences by ascending ID, filtered by p.
+	LicenceList(ctx context.Context, p *LicenceListParams) ([]Licence, error)
+	// LicenceHolders lists the platform users holding a licence.
+	LicenceHolders(ctx context.Context, licenceID int64) ([]int64, error)
+	// LicencesOf lists the licences a platform user holds.
+	LicencesOf(ctx context.Context, userID int64) ([]int64, error)
 	// OrgMappingList lists an integration's organisation mappings.
 	OrgMappingList(ctx context.Context, integrationID int64) ([]OrgMapping, error)
 
@@ -185,6 +198,13 @@ type Tx interface {
 	AssetInsertMany(ctx context.Context, assets []Asset) error
 	// AssetUpdateMany replaces the stored fields of assets by ID.
 	AssetUpdateMany(ctx context.Context, assets []Asset) error
+	AppointmentInsertMany(ctx context.Context, as []Appointment) error
+	AppointmentUpdateMany(ctx context.Context, as []Appointment) error
+	LicenceInsertMany(ctx context.Context, ls []Licence) error
+	LicenceUpdateMany(ctx context.Context, ls []Licence) error
+	// LicenceAssign sets the licences among those of tenantID that a user
+	// holds to exactly licenceIDs, and returns how many rows changed.
+	LicenceAssign(ctx context.Context, userID int64, tenantID string, licenceIDs []int64) (int, error)
 	// OrgMappingUpsert creates or replaces a mapping by (integration,
 	// source organisation ID) and sets its ID.
 	OrgMappingUpsert(ctx context.Context, m *OrgMapping) error
@@ -725,4 +745,79 @@ type OrgMapping struct {
 	Origin    string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// Appointment is one event of one mailbox's calendar. Occurrences and
+// exceptions of a recurring series are appointments of their own, tied to
+// the series by SeriesID (the source ID of the series master).
+type Appointment struct {
+	ID int64
+	// UserID is the platform user whose mailbox holds the event (0: none).
+	UserID    int64
+	Mailbox   string
+	SeriesID  string
+	EventType string
+	// Subject, Location and Attendees are empty for a private event: it is
+	// busy time only.
+	Subject  string
+	Start    time.Time
+	End      time.Time
+	TimeZone string
+	AllDay   bool
+	Location string
+	// Organizer is a mail address; Attendees a JSON array.
+	Organizer  string
+	Attendees  string
+	ShowAs     string
+	Private    bool
+	Recurrence string
+	Cancelled  bool
+	// Active is false for an event deleted at the source or moved out of
+	// the synchronised window.
+	Active            bool
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	DeactivatedAt     time.Time
+	DeactivatedReason string
+}
+
+// AppointmentListParams filter AppointmentList. Zero fields do not
+// filter; From and To select appointments overlapping [From, To).
+type AppointmentListParams struct {
+	UserID   int64
+	From, To time.Time
+	Active   *bool
+	AfterID  int64
+	Limit    int
+}
+
+// Licence is one subscribed SKU of one tenant, at the platform client the
+// tenant maps to.
+type Licence struct {
+	ID               int64
+	ClientID         int64
+	TenantID         string
+	SkuID            string
+	SkuPartNumber    string
+	Name             string
+	CapabilityStatus string
+	EnabledUnits     int64
+	SuspendedUnits   int64
+	WarningUnits     int64
+	ConsumedUnits    int64
+	// Active is false for a SKU the tenant no longer has; it is never
+	// deleted.
+	Active            bool
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	DeactivatedAt     time.Time
+	DeactivatedReason string
+}
+
+// LicenceListParams filter LicenceList.
+type LicenceListParams struct {
+	ClientID int64
+	Active   *bool
+	AfterID  int64
+	Limit    int
 }

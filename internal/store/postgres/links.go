@@ -23,6 +23,10 @@ func entityTable(kind record.Kind) (string, bool) {
 		return "groups", true
 	case record.KindAsset:
 		return "assets", true
+	case record.KindAppointment:
+		return "appointments", true
+	case record.KindLicence:
+		return "licences", true
 	}
 	return "", false
 }

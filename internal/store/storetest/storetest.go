@@ -58,6 +58,8 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UserDuplicates", testUserDuplicates},
 		{"Assets", testAssets},
 		{"OrgMappings", testOrgMappings},
+		{"Appointments", testAppointments},
+		{"Licences", testLicences},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
