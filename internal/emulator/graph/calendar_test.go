@@ -59,7 +59,11 @@ func TestCalendarDeltaRounds(t *testing.T) {
 	master, err := b.cal.AddEvent(uid, Event{Subject: "Stand-up", Start: calNow.Add(time.Hour), End: calNow.Add(90 * time.Minute),
 		Recurrence: &Recurrence{Type: "daily", Count: 5}})
 	require.NoError(t, err)
-	excID, err := b.cal.UpdateOccurrence(uid, master, calNow.Add(25*time.Hour), func(ev *Event) { ev.Subject = "Stand-up (moved)"; ev.Start = ev.Start.Add(time.Hour); ev.End = ev.End.Add(time.Hour) })
+	excID, err := b.cal.UpdateOccurrence(uid, master, calNow.Add(25*time.Hour), func(ev *Event) {
+		ev.Subject = "Stand-up (moved)"
+		ev.Start = ev.Start.Add(time.Hour)
+		ev.End = ev.End.Add(time.Hour)
+	})
 	require.NoError(t, err)
 	require.NoError(t, b.cal.DeleteOccurrence(uid, master, calNow.Add(49*time.Hour)))
 
