@@ -48,7 +48,8 @@ type Location struct {
 	ParentID int
 	City     string
 	Country  string
-	// CompanyID is the location's company (Snipe-IT 7 and later), 0 for none.
+	// CompanyID is the location's company (recent versions can tie
+	// locations to companies), 0 for none.
 	CompanyID int
 }
 
