@@ -22,6 +22,8 @@ var entityNames = []struct {
 	{"licences", record.KindLicence},
 	{"licenses", record.KindLicence},
 	{"appointments", record.KindAppointment},
+	{"licence_assignments", record.KindLicenceAssignment},
+	{"license_assignments", record.KindLicenceAssignment},
 }
 
 // EntityKind returns the kind an entity name in the file stands for

@@ -144,6 +144,18 @@ func (r *runner) deactivate(ctx context.Context, tx store.Tx, ps []store.Pending
 				return fmt.Errorf("deactivating assets: %w", err)
 			}
 			r.writes += int64(len(as))
+		case kind == record.KindLicence:
+			ls, err := tx.LicenceGetMany(ctx, userIDs)
+			if err != nil {
+				return fmt.Errorf("reading licences to deactivate: %w", err)
+			}
+			for i := range ls {
+				ls[i].Active, ls[i].DeactivatedAt, ls[i].DeactivatedReason = false, now, reasons[ls[i].ID]
+			}
+			if err := tx.LicenceUpdateMany(ctx, ls); err != nil {
+				return fmt.Errorf("deactivating licences: %w", err)
+			}
+			r.writes += int64(len(ls))
 		case kind == record.KindGroup:
 			for _, id := range userIDs {
 				g, err := tx.GroupGet(ctx, id)

@@ -175,6 +175,13 @@ func (e *Engine) run(ctx context.Context, p RunParams, dry store.Tx) (*Result, e
 	if fres.Resynced {
 		r.notes = append(r.notes, "the source refused the delta cursor (expired or reset); a full resync was done")
 	}
+	if len(fres.FailedParts) > 0 {
+		r.failedParts = make(map[string]bool, len(fres.FailedParts))
+		for _, f := range fres.FailedParts {
+			r.failedParts[f.Part] = true
+			r.notes = append(r.notes, fmt.Sprintf("%s failed, the rest completed; nothing of it was deactivated and it resumes from where it was: %s", f.Name, f.Err))
+		}
+	}
 	res, err := r.finish(ctx, fres)
 	if err != nil {
 		return r.fail(ctx, err)

@@ -55,7 +55,7 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 			return nil
 		}
 		for _, k := range r.sweepKinds() {
-			n, err := countUnseen(ctx, tx, integ, k, r.run.ID)
+			n, err := r.countUnseen(ctx, tx, integ, k, r.run.ID)
 			if err != nil {
 				return err
 			}
@@ -82,7 +82,7 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 		}
 	}
 	res.ActiveBase = count.Active
-	for _, k := range []record.Kind{record.KindContact, record.KindAsset} {
+	for _, k := range []record.Kind{record.KindContact, record.KindAsset, record.KindLicence} {
 		if !r.p.Settings.Imports(k) {
 			continue
 		}
@@ -145,7 +145,7 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 // saw: people first, then groups.
 func (r *runner) sweepKinds() []record.Kind {
 	ks := []record.Kind{record.KindUser}
-	for _, k := range []record.Kind{record.KindContact, record.KindAsset} {
+	for _, k := range []record.Kind{record.KindContact, record.KindAsset, record.KindLicence} {
 		if r.p.Settings.Imports(k) {
 			ks = append(ks, k)
 		}
@@ -221,14 +221,18 @@ func (r *runner) close(ctx context.Context, res *Result, status, cursor string) 
 	return res, nil
 }
 
-func countUnseen(ctx context.Context, tx store.Tx, integ int64, k record.Kind, run int64) (int64, error) {
+func (r *runner) countUnseen(ctx context.Context, tx store.Tx, integ int64, k record.Kind, run int64) (int64, error) {
 	var n, after int64
 	for {
 		ls, err := tx.LinkListUnseen(ctx, &store.LinkListUnseenParams{IntegrationID: integ, Kind: k, RunID: run, AfterID: after, Limit: finishBatch})
 		if err != nil {
 			return 0, fmt.Errorf("listing %ss not seen: %w", k, err)
 		}
-		n += int64(len(ls))
+		for _, l := range ls {
+			if !r.inFailedPart(l) {
+				n++
+			}
+		}
 		if len(ls) < finishBatch {
 			return n, nil
 		}
@@ -322,6 +326,10 @@ func (r *runner) sweepUnseen(ctx context.Context, k record.Kind) error {
 			after = ls[n-1].ID
 			ps := make([]store.Pending, 0, n)
 			for _, l := range ls {
+				if r.inFailedPart(l) {
+					// Its part failed: not seen says nothing.
+					continue
+				}
 				d, err := decodeLinkData(l.Data)
 				if err != nil {
 					return fmt.Errorf("%s %s: %w", k, l.ExternalID, err)
@@ -339,4 +347,14 @@ func (r *runner) sweepUnseen(ctx context.Context, k record.Kind) error {
 			return nil
 		}
 	}
+}
+
+// inFailedPart reports whether a link's object belongs to a part of the
+// source that failed in this run.
+func (r *runner) inFailedPart(l store.Link) bool {
+	if len(r.failedParts) == 0 {
+		return false
+	}
+	d, err := decodeLinkData(l.Data)
+	return err == nil && r.failedParts[d.Attrs[record.AttrPart]]
 }

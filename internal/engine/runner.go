@@ -40,6 +40,12 @@ type runner struct {
 	// integrations caches the store's integrations by ID, for ownership
 	// ranks and messages.
 	integrations map[int64]*store.Integration
+	// failedParts are the parts of the source that failed in this run
+	// (connector.FetchResult.FailedParts), by record.AttrPart.
+	failedParts map[string]bool
+	// audits collects a batch's audit events where they are built one by
+	// one.
+	audits []store.AuditEvent
 	// orgs places devices by source organisation; assetSites caches the
 	// sites assets went to.
 	orgs       orgMapper
@@ -163,6 +169,12 @@ func (r *runner) apply(ctx context.Context, recs []record.Record) error {
 			return r.applyAssets(ctx, tx, recs)
 		case record.KindSite:
 			return r.applySites(ctx, tx, recs)
+		case record.KindAppointment:
+			return r.applyAppointments(ctx, tx, recs)
+		case record.KindLicence:
+			return r.applyLicences(ctx, tx, recs)
+		case record.KindLicenceAssignment:
+			return r.applyAssignments(ctx, tx, recs)
 		}
 		r.c(kind).Failed += int64(len(recs))
 		return nil
