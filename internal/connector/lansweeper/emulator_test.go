@@ -179,6 +179,7 @@ func TestConfiguredSites(t *testing.T) {
 	_, _, err = b2.fetch(t)
 	require.ErrorIs(t, err, connector.ErrForbidden)
 	require.ErrorContains(t, err, "not-a-site")
+	require.ErrorContains(t, err, "(Site 1)", "the error lists the sites the token may read")
 	require.ErrorContains(t, b2.src.Check(t.Context()), "not-a-site")
 }
 

@@ -121,8 +121,18 @@ func (s *Source) sites(ctx context.Context) ([]site, error) {
 		out = append(out, all[i])
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("site_ids: the token may not read %s (it may read %d sites; see integrator check): %w",
-			strings.Join(missing, ", "), len(all), connector.ErrForbidden)
+		readable := make([]string, 0, min(len(all), 10))
+		for _, st := range all[:min(len(all), 10)] {
+			readable = append(readable, fmt.Sprintf("%s (%s)", st.ID, st.Name))
+		}
+		if len(all) > 10 {
+			readable = append(readable, fmt.Sprintf("and %d more", len(all)-10))
+		}
+		if len(readable) == 0 {
+			readable = append(readable, "none")
+		}
+		return nil, fmt.Errorf("site_ids: the token may not read %s; it may read %s: %w",
+			strings.Join(missing, ", "), strings.Join(readable, ", "), connector.ErrForbidden)
 	}
 	return out, nil
 }
