@@ -49,7 +49,7 @@ func TestFetchPagesToTheEnd(t *testing.T) {
 	st := b.emu.Stats()
 	audited := 0
 	for _, d := range devs {
-		if d.Class == "device" && !d.Deleted {
+		if d.Class != "rmmnetworkdevice" && !d.Deleted {
 			audited++
 		}
 	}
@@ -410,4 +410,38 @@ func TestLinksStayOnTheAPIHost(t *testing.T) {
 	got, err := s.checkLink("http://merlot-api.centrastage.net/api/v2/account/devices?max=250&page=1")
 	require.NoError(t, err)
 	require.Equal(t, "https://merlot-api.centrastage.net/api/v2/account/devices?max=250&page=1", got, "the API's scheme is kept")
+}
+
+func TestPrintersAndESXiHostsUseTheirAudits(t *testing.T) {
+	t.Parallel()
+	b := setup(t, datto.Options{}, nil)
+	_, devs, err := b.emu.Generate(300, 2)
+	require.NoError(t, err)
+	_, sink, err := b.fetch(t, "")
+	require.NoError(t, err)
+	assets := sink.byID(record.KindAsset)
+	var printer, esxi, network bool
+	for _, d := range devs {
+		r := assets[d.UID]
+		switch d.Class {
+		case "printer":
+			printer = true
+			require.Equal(t, "printer", r.Attrs[record.AttrAssetType])
+			require.Equal(t, d.Audit.SerialNumber, r.Attrs[record.AttrSerial], "snmpInfo.snmpSerial")
+			require.True(t, strings.HasPrefix(r.Attrs[record.AttrSerial], "PRN"))
+			require.Equal(t, "LaserJet Enterprise M507", r.Attrs[record.AttrModel])
+			require.Equal(t, d.Audit.NICs[0].MACAddress, r.Attrs[record.AttrMACs])
+		case "esxihost":
+			esxi = true
+			require.Equal(t, "server", r.Attrs[record.AttrAssetType])
+			require.Equal(t, d.Audit.SerialNumber, r.Attrs[record.AttrSerial], "systemInfo.serviceTag")
+			require.Equal(t, "16384", r.Attrs[record.AttrMemoryMB], "the sum of physicalMemory")
+			require.Equal(t, `[{"name":"datastore1","size_gb":4096,"free_gb":1024}]`, r.Attrs[record.AttrDisks])
+		case "rmmnetworkdevice":
+			network = true
+			require.Equal(t, "network_device", r.Attrs[record.AttrAssetType])
+			require.NotContains(t, r.Attrs, record.AttrSerial)
+		}
+	}
+	require.True(t, printer && esxi && network, "the generated account has every class")
 }

@@ -22,8 +22,9 @@ import (
 // Fetch lists every site, then every device, one sink.Page per API page.
 // Datto has no delta: every run is a full listing and the result says so.
 //
-// Each device page is followed by the audits of its devices that are new
-// or whose lastAuditDate moved since the cursor was written, fetched
+// Each device page is followed by the audits of its devices (devices,
+// ESXi hosts and printers, each from its class's audit endpoint) that are
+// new or whose lastAuditDate moved since the cursor was written, fetched
 // AuditConcurrency at a time; the other devices are emitted with the audit
 // data the cursor keeps. An unreadable cursor only means auditing every
 // device again. Any failed page or audit fails the fetch; a device that
@@ -189,7 +190,7 @@ func (r *run) devices(ctx context.Context, prev auditCache) (auditCache, []strin
 		var need []deviceItem
 		for _, d := range devs {
 			c, known := prev[d.UID]
-			if d.audited() && (!known || (d.LastAuditDate.millis() != 0 && c.at != d.LastAuditDate.millis())) {
+			if d.auditPath() != "" && (!known || (d.LastAuditDate.millis() != 0 && c.at != d.LastAuditDate.millis())) {
 				need = append(need, d)
 			}
 		}
@@ -278,7 +279,7 @@ feed:
 
 func (r *run) audit(ctx context.Context, d deviceItem) (*auditData, error) {
 	var a auditItem
-	err := r.getJSON(ctx, r.s.base+"/api/v2/audit/device/"+url.PathEscape(d.UID), &a)
+	err := r.getJSON(ctx, r.s.base+d.auditPath()+url.PathEscape(d.UID), &a)
 	var ae *APIError
 	if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
 		r.s.logger.Info("a device disappeared before its audit; emitting it without audit data", "device", d.UID)

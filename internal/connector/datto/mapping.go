@@ -1,6 +1,7 @@
 package datto
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -106,23 +107,51 @@ func (m *epochMillis) rfc3339() string {
 	return time.UnixMilli(int64(*m)).UTC().Format(time.RFC3339)
 }
 
-// audited reports whether the device has a device audit worth fetching:
-// printers, ESXi hosts and network devices have audits of their own kind,
-// and deleted devices keep what was last known.
-func (d deviceItem) audited() bool {
-	return strings.EqualFold(d.DeviceClass, "device") && !d.Deleted
+// auditPath is the audit endpoint of the device's class, "" for classes
+// without one (network devices, unknown) and for deleted devices, which
+// keep what was last known.
+func (d deviceItem) auditPath() string {
+	if d.Deleted {
+		return ""
+	}
+	switch strings.ToLower(d.DeviceClass) {
+	case "device":
+		return "/api/v2/audit/device/"
+	case "esxihost":
+		return "/api/v2/audit/esxihost/"
+	case "printer":
+		return "/api/v2/audit/printer/"
+	}
+	return ""
 }
 
-// auditItem is /audit/device/{uid}.
+// auditItem is /audit/device/{uid}, /audit/esxihost/{uid} or
+// /audit/printer/{uid}: the three share systemInfo and nics, and each
+// keeps its serial number somewhere else.
 type auditItem struct {
 	SystemInfo struct {
 		Manufacturer        string `json:"manufacturer"`
 		Model               string `json:"model"`
 		TotalPhysicalMemory int64  `json:"totalPhysicalMemory"`
+		// ServiceTag is an ESXi host's serial number.
+		ServiceTag string `json:"serviceTag"`
 	} `json:"systemInfo"`
 	BIOS struct {
 		SerialNumber string `json:"serialNumber"`
 	} `json:"bios"`
+	// SNMPInfo.SNMPSerial is a printer's serial number.
+	SNMPInfo struct {
+		SNMPSerial string `json:"snmpSerial"`
+	} `json:"snmpInfo"`
+	PhysicalMemory []struct {
+		Size int64 `json:"size"`
+	} `json:"physicalMemory"`
+	// Datastores are an ESXi host's disks.
+	Datastores []struct {
+		Name      string `json:"datastoreName"`
+		Size      int64  `json:"size"`
+		FreeSpace int64  `json:"freeSpace"`
+	} `json:"datastores"`
 	NICs []struct {
 		IPv4       string `json:"ipv4"`
 		MACAddress string `json:"macAddress"`
@@ -147,10 +176,18 @@ func gib(b int64) float64 { return math.Round(float64(b)/(1<<30)*10) / 10 }
 
 func (a auditItem) data() auditData {
 	d := auditData{
-		Serial:       strings.TrimSpace(a.BIOS.SerialNumber),
+		Serial: cmp.Or(strings.TrimSpace(a.BIOS.SerialNumber), strings.TrimSpace(a.SystemInfo.ServiceTag),
+			strings.TrimSpace(a.SNMPInfo.SNMPSerial)),
 		Manufacturer: strings.TrimSpace(a.SystemInfo.Manufacturer),
 		Model:        strings.TrimSpace(a.SystemInfo.Model),
 		MemoryMB:     a.SystemInfo.TotalPhysicalMemory >> 20,
+	}
+	if d.MemoryMB == 0 {
+		var total int64
+		for _, m := range a.PhysicalMemory {
+			total += m.Size
+		}
+		d.MemoryMB = total >> 20
 	}
 	var macs, ips []string
 	for _, n := range a.NICs {
@@ -165,11 +202,14 @@ func (a auditItem) data() auditData {
 	if len(a.Processors) > 0 {
 		d.CPU = strings.TrimSpace(a.Processors[0].Name)
 	}
-	if len(a.LogicalDisks) > 0 {
-		disks := make([]diskJSON, 0, len(a.LogicalDisks))
-		for _, k := range a.LogicalDisks {
-			disks = append(disks, diskJSON{Name: k.DiskIdentifier, SizeGB: gib(k.Size), FreeGB: gib(k.FreeSpace)})
-		}
+	var disks []diskJSON
+	for _, k := range a.LogicalDisks {
+		disks = append(disks, diskJSON{Name: k.DiskIdentifier, SizeGB: gib(k.Size), FreeGB: gib(k.FreeSpace)})
+	}
+	for _, k := range a.Datastores {
+		disks = append(disks, diskJSON{Name: k.Name, SizeGB: gib(k.Size), FreeGB: gib(k.FreeSpace)})
+	}
+	if len(disks) > 0 {
 		b, _ := json.Marshal(disks)
 		d.Disks = string(b)
 	}

@@ -280,7 +280,9 @@ var operatingSystems = []string{
 //     and an audit dated at its creation;
 //   - every 50th device is offline, every 200th suspended, every 500th
 //     deleted (still listed, as Datto lists deleted devices), every 97th a
-//     printer and every 89th a network device (no audit serial).
+//     printer (serial "PRN%06d" in its SNMP audit), every 131st an ESXi
+//     host (service tag "TAG%04d") and every 89th a network device (no
+//     audit).
 //
 // It returns the sites and devices it created.
 func (e *Emulator) Generate(devices, sites int) ([]Site, []Device, error) {
@@ -348,7 +350,14 @@ func (e *Emulator) Generate(devices, sites int) ([]Site, []Device, error) {
 		switch {
 		case i%97 == 96:
 			d.Class, d.Category, d.Type = "printer", "Printer", "Printer"
-			d.Audit = Audit{}
+			d.Audit = Audit{
+				Manufacturer: "HP", Model: "LaserJet Enterprise M507", SerialNumber: fmt.Sprintf("PRN%06d", i),
+				NICs: []NIC{{IPv4: d.IntIPAddress, MACAddress: fmt.Sprintf("3C:D9:2B:%02X:%02X:%02X", (i>>16)&255, (i>>8)&255, i&255)}},
+			}
+		case i%131 == 130:
+			d.Class, d.Category, d.Type = "esxihost", "ESXi Host", "ESXi Host"
+			d.Audit.Manufacturer, d.Audit.Model, d.Audit.SerialNumber = "Dell Inc.", "PowerEdge R750", fmt.Sprintf("TAG%04d", i)
+			d.Audit.Disks = []Disk{{Identifier: "datastore1", Size: 4 << 40, Free: 1 << 40}}
 		case i%89 == 88:
 			d.Class, d.Category, d.Type = "rmmnetworkdevice", "Network Device", "Switch"
 			d.Audit = Audit{}

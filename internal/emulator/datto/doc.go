@@ -20,7 +20,11 @@
 //     an absolute URL and null on the last page. Timestamps are epoch
 //     milliseconds.
 //   - GET /api/v2/audit/device/{deviceUid}: systemInfo, bios (serial
-//     number), baseBoard, nics, logicalDisks, processors, physicalMemory.
+//     number), baseBoard, nics, logicalDisks, processors, physicalMemory;
+//     /api/v2/audit/esxihost/{deviceUid} (systemInfo.serviceTag, nics,
+//     processors, physicalMemory, datastores) and
+//     /api/v2/audit/printer/{deviceUid} (snmpInfo.snmpSerial, systemInfo,
+//     nics) for those classes. An audit of the wrong class is a 400.
 //
 // Throttling follows Datto's published behaviour: the read requests of the
 // account are counted over a rolling window (600 in 60 s by default); past

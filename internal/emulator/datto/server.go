@@ -224,8 +224,8 @@ func (e *Emulator) route(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		e.serveDevices(w, r, segs[1])
-	case len(segs) == 3 && segs[0] == "audit" && segs[1] == "device":
-		e.serveAudit(w, r, segs[2])
+	case len(segs) == 3 && segs[0] == "audit" && (segs[1] == "device" || segs[1] == "esxihost" || segs[1] == "printer"):
+		e.serveAudit(w, r, segs[1], segs[2])
 	case rest == "system/pagination":
 		writeJSON(w, http.StatusOK, map[string]int{"max": MaxPage})
 	case rest == "system/request_rate":
@@ -367,24 +367,31 @@ func (e *Emulator) serveDevices(w http.ResponseWriter, r *http.Request, siteUID 
 	writeJSON(w, http.StatusOK, map[string]any{"pageDetails": details(r, page, size, len(out), total), "devices": out})
 }
 
-func (e *Emulator) serveAudit(w http.ResponseWriter, r *http.Request, uid string) {
+func (e *Emulator) serveAudit(w http.ResponseWriter, r *http.Request, kind, uid string) {
 	e.mu.RLock()
 	d, ok := e.devIdx[uid]
-	var a auditJSON
-	if ok {
-		a = auditWire(d)
-	}
-	class := ""
+	var (
+		a     any
+		class string
+	)
 	if ok {
 		class = d.Class
+		switch class {
+		case "device":
+			a = auditWire(d)
+		case "esxihost":
+			a = esxiAuditWire(d)
+		case "printer":
+			a = printerAuditWire(d)
+		}
 	}
 	e.mu.RUnlock()
 	switch {
 	case !ok:
 		e.writeError(w, r, http.StatusNotFound, "", "Device not found")
 		return
-	case class != "device":
-		e.writeError(w, r, http.StatusBadRequest, "", "Device is not of class device: "+class)
+	case class != kind:
+		e.writeError(w, r, http.StatusBadRequest, "", "Device "+uid+" is not of class "+kind+" but "+class)
 		return
 	}
 	e.audits.Add(1)

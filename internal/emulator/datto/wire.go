@@ -161,3 +161,48 @@ func auditWire(d *Device) auditJSON {
 	}
 	return j
 }
+
+// esxiAuditWire is GET /audit/esxihost/{uid}: the serial number is
+// systemInfo.serviceTag, the disks are datastores.
+func esxiAuditWire(d *Device) map[string]any {
+	a := d.Audit
+	nics := []map[string]any{}
+	for _, n := range a.NICs {
+		nics = append(nics, map[string]any{"name": n.Instance, "ipv4": n.IPv4, "ipv6": n.IPv6, "macAddress": n.MACAddress, "speed": "10000", "type": n.Type})
+	}
+	stores := []map[string]any{}
+	for _, dk := range a.Disks {
+		stores = append(stores, map[string]any{"datastoreName": dk.Identifier, "size": dk.Size, "freeSpace": dk.Free,
+			"subscriptionPercent": 60, "fileSystem": "VMFS", "status": "normal", "dataExtents": []any{}})
+	}
+	procs := []map[string]any{}
+	if a.Processor != "" {
+		procs = append(procs, map[string]any{"name": a.Processor, "frequency": 2400, "numberOfCores": a.TotalCPUCores})
+	}
+	return map[string]any{
+		"portalUrl": "https://emulated.centrastage.net/csm/search?qs=uid%3A" + d.UID,
+		"systemInfo": map[string]any{"manufacturer": a.Manufacturer, "model": a.Model, "name": d.Hostname,
+			"numberOfSnapshots": 0, "serviceTag": a.SerialNumber},
+		"guests": []any{}, "processors": procs, "nics": nics, "datastores": stores,
+		"physicalMemory": []map[string]any{{"module": "DIMM A1", "size": a.TotalPhysicalMemory / 2}, {"module": "DIMM B1", "size": a.TotalPhysicalMemory - a.TotalPhysicalMemory/2}},
+	}
+}
+
+// printerAuditWire is GET /audit/printer/{uid}: the serial number is
+// snmpInfo.snmpSerial.
+func printerAuditWire(d *Device) map[string]any {
+	a := d.Audit
+	nics := []map[string]any{}
+	for _, n := range a.NICs {
+		nics = append(nics, map[string]any{"instance": n.Instance, "ipv4": n.IPv4, "ipv6": n.IPv6, "macAddress": n.MACAddress, "type": n.Type})
+	}
+	return map[string]any{
+		"portalUrl": "https://emulated.centrastage.net/csm/search?qs=uid%3A" + d.UID,
+		"snmpInfo": map[string]any{"snmpName": d.Hostname, "snmpContact": "", "snmpDescription": a.Manufacturer + " " + a.Model,
+			"snmpLocation": "", "snmpUptime": "12 days", "nicManufacturer": a.Manufacturer, "objectId": "1.3.6.1.4.1.11.2.3.9.1", "snmpSerial": a.SerialNumber},
+		"printerMarkerSupplies": []any{},
+		"printer":               map[string]any{"tonerLevel": 80},
+		"systemInfo":            map[string]any{"manufacturer": a.Manufacturer, "model": a.Model},
+		"nics":                  nics,
+	}
+}
