@@ -1,6 +1,7 @@
 package lansweeper
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -293,4 +294,19 @@ func TestCheck(t *testing.T) {
 	err := b.src.Check(t.Context())
 	require.ErrorIs(t, err, connector.ErrUnauthorized)
 	require.ErrorContains(t, err, "checking the personal access token")
+}
+
+func TestCancelledRunStops(t *testing.T) {
+	t.Parallel()
+	b := setup(t, emu.Options{RateLimit: -1}, func(c *Config) { c.PageSize = 5 })
+	b.emu.Generate("", 40, 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	sink := &testSink{onPage: func(n int, _ []record.Record) {
+		if n == 2 {
+			cancel()
+		}
+	}}
+	_, err := b.src.Fetch(ctx, connector.FetchRequest{}, sink)
+	require.ErrorIs(t, err, context.Canceled)
+	require.Len(t, sink.pages, 2, "no page after the cancellation")
 }
