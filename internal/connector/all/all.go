@@ -7,6 +7,7 @@ import (
 	"github.com/integrator-oss/integrator/internal/connector/cwautomate"
 	"github.com/integrator-oss/integrator/internal/connector/datto"
 	"github.com/integrator-oss/integrator/internal/connector/entra"
+	"github.com/integrator-oss/integrator/internal/connector/exchange"
 	"github.com/integrator-oss/integrator/internal/connector/google"
 	"github.com/integrator-oss/integrator/internal/connector/intune"
 	"github.com/integrator-oss/integrator/internal/connector/lansweeper"
@@ -21,6 +22,7 @@ func Registry() connector.Registry {
 		"cwautomate": cwautomate.Type(),
 		"datto":      datto.Type(),
 		"entra":      entra.Type(),
+		"exchange":   exchange.Type(),
 		"google":     google.Type(),
 		"intune":     intune.Type(),
 		"lansweeper": lansweeper.Type(),
