@@ -445,3 +445,29 @@ func TestPrintersAndESXiHostsUseTheirAudits(t *testing.T) {
 	}
 	require.True(t, printer && esxi && network, "the generated account has every class")
 }
+
+func TestRefusedAuditKeepsTheLastKnownData(t *testing.T) {
+	t.Parallel()
+	b := setup(t, datto.Options{}, nil)
+	_, devs, err := b.emu.Generate(30, 1)
+	require.NoError(t, err)
+	uid := devs[3].UID
+	res, _, err := b.fetch(t, "")
+	require.NoError(t, err)
+
+	require.NoError(t, b.emu.ChangeAudit(uid, func(a *datto.Audit) { a.SerialNumber = "NEW-SERIAL" }))
+	b.emu.Inject(datto.Fault{Path: "/audit/device/" + uid, Status: 400})
+	res, sink, err := b.fetch(t, res.Cursor)
+	require.NoError(t, err, "one device Datto will not audit does not fail the run")
+	require.Equal(t, "SN00000003", sink.byID(record.KindAsset)[uid].Attrs[record.AttrSerial], "the last known audit")
+
+	_, sink, err = b.fetch(t, res.Cursor)
+	require.NoError(t, err)
+	require.Equal(t, "NEW-SERIAL", sink.byID(record.KindAsset)[uid].Attrs[record.AttrSerial], "tried again and taken")
+
+	// A device never audited before, whose audit is gone, has no audit data.
+	b.emu.Inject(datto.Fault{Path: "/audit/device/" + devs[4].UID, Status: 404})
+	_, sink, err = b.fetch(t, "")
+	require.NoError(t, err)
+	require.NotContains(t, sink.byID(record.KindAsset)[devs[4].UID].Attrs, record.AttrSerial)
+}

@@ -27,9 +27,9 @@ import (
 // new or whose lastAuditDate moved since the cursor was written, fetched
 // AuditConcurrency at a time; the other devices are emitted with the audit
 // data the cursor keeps. An unreadable cursor only means auditing every
-// device again. Any failed page or audit fails the fetch; a device that
-// disappears between its listing and its audit (404) is emitted without
-// audit data.
+// device again. Any failed page or audit fails the fetch, except an audit
+// Datto refuses for the device itself (404, 400): that device keeps its
+// last known audit data.
 func (s *Source) Fetch(ctx context.Context, req connector.FetchRequest, sink connector.Sink) (connector.FetchResult, error) {
 	wantSites, wantAssets, err := selectKinds(req.Kinds)
 	if err != nil {
@@ -201,12 +201,13 @@ func (r *run) devices(ctx context.Context, prev auditCache) (auditCache, []strin
 		recs := make([]record.Record, 0, len(devs))
 		for _, d := range devs {
 			var a *auditData
-			if f, ok := fresh[d.UID]; ok {
-				if f != nil {
-					a = f
-					next[d.UID] = cachedAudit{at: d.LastAuditDate.millis(), auditData: *f}
-				}
+			if f := fresh[d.UID]; f != nil {
+				a = f
+				next[d.UID] = cachedAudit{at: d.LastAuditDate.millis(), auditData: *f}
 			} else if c, ok := prev[d.UID]; ok {
+				// Not audited this run, or its audit was refused: the last
+				// known audit, under its old date so that a refused audit
+				// is tried again next run.
 				a = &c.auditData
 				next[d.UID] = c
 			}
@@ -277,12 +278,17 @@ feed:
 	return out, nil
 }
 
+// audit fetches one device's audit. A 404 (the device went away since the
+// listing) or a 400 (Datto will not audit this device) gives nil: the
+// device keeps its last known audit data, if any, and is tried again next
+// run. Anything else fails the fetch.
 func (r *run) audit(ctx context.Context, d deviceItem) (*auditData, error) {
 	var a auditItem
 	err := r.getJSON(ctx, r.s.base+d.auditPath()+url.PathEscape(d.UID), &a)
 	var ae *APIError
-	if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
-		r.s.logger.Info("a device disappeared before its audit; emitting it without audit data", "device", d.UID)
+	if errors.As(err, &ae) && (ae.StatusCode == http.StatusNotFound || ae.StatusCode == http.StatusBadRequest) {
+		r.s.logger.Warn("datto gave no audit for a device; emitting its last known audit data", "device", d.UID,
+			"hostname", d.Hostname, "class", d.DeviceClass, "error", err)
 		return nil, nil
 	}
 	if err != nil {
