@@ -1,6 +1,7 @@
 package datto
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -470,4 +471,61 @@ func TestRefusedAuditKeepsTheLastKnownData(t *testing.T) {
 	_, sink, err = b.fetch(t, "")
 	require.NoError(t, err)
 	require.NotContains(t, sink.byID(record.KindAsset)[devs[4].UID].Attrs, record.AttrSerial)
+}
+
+// hookSink calls onPage after storing each page, between two requests of
+// the listing.
+type hookSink struct {
+	testSink
+	onPage func(n int)
+	n      int
+}
+
+func (h *hookSink) Page(ctx context.Context, recs []record.Record) error {
+	_ = h.testSink.Page(ctx, recs)
+	h.n++
+	h.onPage(h.n)
+	return nil
+}
+
+func TestDeviceRemovedDuringTheListingHidesNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t, datto.Options{}, func(c *Config) { c.PageSize = 10 })
+	_, devs, err := b.emu.Generate(50, 1)
+	require.NoError(t, err)
+	// After the sites page and the first device page, a device already
+	// listed goes away: every later page shifts by one.
+	sink := &hookSink{onPage: func(n int) {
+		if n == 2 {
+			require.NoError(t, b.emu.RemoveDevice(devs[2].UID))
+		}
+	}}
+	res, err := b.src.Fetch(t.Context(), connector.FetchRequest{}, sink)
+	require.NoError(t, err)
+	require.True(t, res.Full)
+	seen := map[string]int{}
+	for _, r := range sink.records() {
+		if r.Kind == record.KindAsset {
+			seen[r.ID]++
+		}
+	}
+	for _, d := range devs {
+		require.Equal(t, 1, seen[d.UID], "device %d (%s)", d.ID, d.Hostname)
+	}
+
+	// Removals during both passes: the run fails and may be retried.
+	b2 := setup(t, datto.Options{}, func(c *Config) { c.PageSize = 10 })
+	_, devs2, err := b2.emu.Generate(50, 1)
+	require.NoError(t, err)
+	removed := 0
+	sink = &hookSink{onPage: func(n int) {
+		if n == 2 || n == 7 {
+			require.NoError(t, b2.emu.RemoveDevice(devs2[removed].UID))
+			removed++
+		}
+	}}
+	_, err = b2.src.Fetch(t.Context(), connector.FetchRequest{}, sink)
+	require.Error(t, err)
+	require.True(t, connector.IsRetryable(err))
+	require.Contains(t, err.Error(), "may have been skipped")
 }

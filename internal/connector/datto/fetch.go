@@ -158,78 +158,133 @@ func (r *run) sites(ctx context.Context) error {
 		if p.PageDetails.NextPageURL == nil || *p.PageDetails.NextPageURL == "" {
 			return nil
 		}
+		if *p.PageDetails.NextPageURL == link {
+			return fmt.Errorf("fetching sites page %d (%s): nextPageUrl points to the page itself", n, linkPath(link))
+		}
 		link = *p.PageDetails.NextPageURL
 	}
 }
 
 // devices lists every device and returns the new audit cache with the
 // listing order of the devices it holds.
+//
+// Datto pages by page number, so a device removed while the listing runs
+// shifts the later pages and can hide a device that stays. When the
+// listing's totalCount shrinks during a pass, one more pass emits the
+// devices the first one did not see; if the account shrinks again during
+// that pass, the fetch fails with a retryable error rather than hand the
+// engine a listing that may miss devices.
 func (r *run) devices(ctx context.Context, prev auditCache) (auditCache, []string, error) {
-	next := auditCache{}
-	var order []string
-	seen := map[string]struct{}{}
+	l := &listing{prev: prev, next: auditCache{}, seen: map[string]struct{}{}}
+	for pass := 1; ; pass++ {
+		shrank, err := r.devicePass(ctx, l)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch {
+		case !shrank:
+			return l.next, l.order, nil
+		case pass == 2:
+			return nil, nil, &connector.RetryableError{Err: errors.New(
+				"listing devices: devices were removed at the source during two passes of the listing; a device may have been skipped")}
+		}
+		r.s.logger.Info("devices were removed during the listing; listing again for devices the shifted pages hid")
+	}
+}
+
+// listing is the state of the device listing across passes.
+type listing struct {
+	prev, next auditCache
+	order      []string
+	seen       map[string]struct{}
+}
+
+// devicePass lists the devices once, emitting those not seen before, and
+// reports whether the listing's totalCount shrank on the way.
+func (r *run) devicePass(ctx context.Context, l *listing) (shrank bool, err error) {
 	link := r.firstPage("/api/v2/account/devices")
+	total := -1
 	for n := 1; ; n++ {
 		var p struct {
 			PageDetails *pageDetails `json:"pageDetails"`
 			Devices     []deviceItem `json:"devices"`
 		}
 		if err := r.getJSON(ctx, link, &p); err != nil {
-			return nil, nil, fmt.Errorf("fetching devices page %d (%s): %w", n, linkPath(link), err)
+			return false, fmt.Errorf("fetching devices page %d (%s): %w", n, linkPath(link), err)
 		}
 		if p.PageDetails == nil {
-			return nil, nil, fmt.Errorf("fetching devices page %d (%s): the page has no pageDetails", n, linkPath(link))
+			return false, fmt.Errorf("fetching devices page %d (%s): the page has no pageDetails", n, linkPath(link))
 		}
-		// Page-numbered listings can repeat a device when the account
-		// changes during the run: the first sighting counts.
+		if total >= 0 && p.PageDetails.TotalCount < total {
+			shrank = true
+		}
+		total = p.PageDetails.TotalCount
+		// Shifted pages can also repeat a device: the first sighting counts.
 		devs := slices.DeleteFunc(p.Devices, func(d deviceItem) bool {
-			_, dup := seen[d.UID]
-			seen[d.UID] = struct{}{}
+			_, dup := l.seen[d.UID]
+			l.seen[d.UID] = struct{}{}
 			return dup && d.UID != ""
 		})
-		var need []deviceItem
-		for _, d := range devs {
-			c, known := prev[d.UID]
-			if d.auditPath() != "" && (!known || (d.LastAuditDate.millis() != 0 && c.at != d.LastAuditDate.millis())) {
-				need = append(need, d)
-			}
+		if err := r.emitDevices(ctx, l, devs, n); err != nil {
+			return false, err
 		}
-		fresh, err := r.auditAll(ctx, need)
-		if err != nil {
-			return nil, nil, err
+		next := ""
+		if p.PageDetails.NextPageURL != nil {
+			next = *p.PageDetails.NextPageURL
 		}
-		recs := make([]record.Record, 0, len(devs))
-		for _, d := range devs {
-			var a *auditData
-			if f := fresh[d.UID]; f != nil {
-				a = f
-				next[d.UID] = cachedAudit{at: d.LastAuditDate.millis(), auditData: *f}
-			} else if c, ok := prev[d.UID]; ok {
-				// Not audited this run, or its audit was refused: the last
-				// known audit, under its old date so that a refused audit
-				// is tried again next run.
-				a = &c.auditData
-				next[d.UID] = c
-			}
-			rec, err := d.record(a)
-			if err != nil {
-				return nil, nil, fmt.Errorf("devices page %d: %w", n, err)
-			}
-			recs = append(recs, rec)
-			if _, ok := next[d.UID]; ok {
-				order = append(order, d.UID)
-			}
+		switch next {
+		case "":
+			return shrank, nil
+		case link:
+			return false, fmt.Errorf("fetching devices page %d (%s): nextPageUrl points to the page itself", n, linkPath(link))
 		}
-		if len(recs) > 0 {
-			if err := r.sink.Page(ctx, recs); err != nil {
-				return nil, nil, fmt.Errorf("handling devices page %d: %w", n, err)
-			}
-		}
-		if p.PageDetails.NextPageURL == nil || *p.PageDetails.NextPageURL == "" {
-			return next, order, nil
-		}
-		link = *p.PageDetails.NextPageURL
+		link = next
 	}
+}
+
+// emitDevices audits the devices of one page that need it and hands the
+// page's records to the sink.
+func (r *run) emitDevices(ctx context.Context, l *listing, devs []deviceItem, n int) error {
+	var need []deviceItem
+	for _, d := range devs {
+		c, known := l.prev[d.UID]
+		if d.auditPath() != "" && (!known || (d.LastAuditDate.millis() != 0 && c.at != d.LastAuditDate.millis())) {
+			need = append(need, d)
+		}
+	}
+	fresh, err := r.auditAll(ctx, need)
+	if err != nil {
+		return err
+	}
+	recs := make([]record.Record, 0, len(devs))
+	for _, d := range devs {
+		var a *auditData
+		if f := fresh[d.UID]; f != nil {
+			a = f
+			l.next[d.UID] = cachedAudit{at: d.LastAuditDate.millis(), auditData: *f}
+		} else if c, ok := l.prev[d.UID]; ok {
+			// Not audited this run, or its audit was refused: the last
+			// known audit, under its old date so that a refused audit is
+			// tried again next run.
+			a = &c.auditData
+			l.next[d.UID] = c
+		}
+		rec, err := d.record(a)
+		if err != nil {
+			return fmt.Errorf("devices page %d: %w", n, err)
+		}
+		recs = append(recs, rec)
+		if _, ok := l.next[d.UID]; ok {
+			l.order = append(l.order, d.UID)
+		}
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	if err := r.sink.Page(ctx, recs); err != nil {
+		return fmt.Errorf("handling devices page %d: %w", n, err)
+	}
+	return nil
 }
 
 // auditAll fetches the audits of devs, AuditConcurrency at a time. The map
