@@ -215,6 +215,11 @@ func (t *tx) LinkListUnseen(ctx context.Context, p *store.LinkListUnseenParams) 
 	if !ok {
 		return nil, fmt.Errorf("listing unseen links: kind %q has no entities to sweep", p.Kind)
 	}
+	if p.AfterID <= 0 {
+		if err := t.freshStats(ctx, "links", "run_seen", table); err != nil {
+			return nil, fmt.Errorf("listing unseen %s links: %w", p.Kind, err)
+		}
+	}
 	out, err := t.queryLinks(ctx, `SELECT `+linkColumns+`, e.active
 		FROM links l JOIN `+table+` e ON e.id = l.entity_id
 		WHERE l.integration_id = $1 AND l.kind = $2 AND l.id > $4 AND e.active

@@ -64,6 +64,9 @@ const (
 // manager_ref names one of those; other users keep their manager. Only rows
 // whose manager changes are written; their count is returned.
 func (t *tx) UserManagersResolve(ctx context.Context, integrationID, runID int64) (int, error) {
+	if err := t.freshStats(ctx, "links", "users"); err != nil {
+		return 0, fmt.Errorf("resolving managers of integration %d: %w", integrationID, err)
+	}
 	now := t.s.clock()
 	kind := string(record.KindUser)
 	steps := []string{resolveWritten}

@@ -114,6 +114,9 @@ func (t *tx) MemberList(ctx context.Context, integrationID int64, groupExternalI
 // not mark seen in the run, and returns the distinct member external IDs
 // it removed, ascending.
 func (t *tx) MemberSweep(ctx context.Context, integrationID, runID int64) ([]string, error) {
+	if err := t.freshStats(ctx, "memberships", "run_seen_members"); err != nil {
+		return nil, fmt.Errorf("sweeping memberships of integration %d: %w", integrationID, err)
+	}
 	rows, err := t.q.Query(ctx, `
 		DELETE FROM memberships m
 		WHERE m.integration_id = $1 AND NOT EXISTS (SELECT 1 FROM run_seen_members s

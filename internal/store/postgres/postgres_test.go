@@ -346,3 +346,30 @@ func TestConsoleConformance(t *testing.T) {
 		return s
 	})
 }
+
+// Rows this process did not write (another process's, a migration's) still
+// get the planner fresh statistics before the end of a run reads them.
+func TestStaleStatisticsRefreshedBeforeTheSweep(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dsn := freshSchema(t)
+	require.NoError(t, BaselineInsert(ctx, dsn, 3*analyzeMin))
+	s, err := Open(ctx, dsn, nil)
+	require.NoError(t, err)
+	defer s.Close()
+	analyzed := func() bool {
+		var last *time.Time
+		require.NoError(t, s.pool.QueryRow(ctx, `SELECT GREATEST(last_analyze, last_autoanalyze) FROM pg_stat_user_tables
+			WHERE schemaname = current_schema() AND relname = 'links'`).Scan(&last))
+		return last != nil
+	}
+	require.False(t, analyzed(), "nothing analyzed the links yet")
+	in, err := s.IntegrationGet(ctx, "baseline")
+	require.NoError(t, err)
+	require.NoError(t, s.Tx(ctx, func(tx store.Tx) error {
+		ls, err := tx.LinkListUnseen(ctx, &store.LinkListUnseenParams{IntegrationID: in.ID, Kind: record.KindUser, RunID: 999, Limit: 10})
+		require.Len(t, ls, 10)
+		return err
+	}))
+	require.True(t, analyzed())
+}

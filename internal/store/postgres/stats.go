@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -85,7 +86,9 @@ func (k *statsKeeper) analyze(ctx context.Context, s *Store, table string) {
 	k.mu.Unlock()
 	start := time.Now()
 	var rows float64
-	_, err := s.pool.Exec(ctx, `ANALYZE `+pgx.Identifier{table}.Sanitize())
+	// SKIP_LOCKED: a table another session is analyzing is left to it;
+	// the rows stay pending and a later commit queues it again.
+	_, err := s.pool.Exec(ctx, `ANALYZE (SKIP_LOCKED) `+pgx.Identifier{table}.Sanitize())
 	if err == nil {
 		err = s.pool.QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = $1::regclass`, table).Scan(&rows)
 	}
@@ -101,4 +104,33 @@ func (k *statsKeeper) analyze(ctx context.Context, s *Store, table string) {
 	k.pending[table] -= written
 	k.size[table] = int64(rows)
 	s.logger.Debug("refreshed planner statistics", "table", table, "rows", int64(rows), "took", time.Since(start))
+}
+
+// staleTables lists those of tables that changed by more than half their
+// rows (and at least analyzeMin) since their last ANALYZE, by anyone.
+const staleTables = `SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+	WHERE s.schemaname = current_schema() AND s.relname = ANY($1::text[])
+		AND s.n_mod_since_analyze > GREATEST($2, c.reltuples / 2)`
+
+// freshStats analyzes, inside the transaction, those of tables whose
+// statistics are stale, before a statement whose plan depends on them.
+// The background analysis follows this process's own writes only; this
+// covers the rest: a run whose pages several processes wrote, a store just
+// migrated, a process that died before analyzing. SKIP_LOCKED leaves a
+// table another session is analyzing to that session.
+func (t *tx) freshStats(ctx context.Context, tables ...string) error {
+	rows, err := t.q.Query(ctx, staleTables, tables, analyzeMin)
+	if err != nil {
+		return interpretError(err)
+	}
+	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return interpretError(err)
+	}
+	for _, table := range stale {
+		if _, err := t.q.Exec(ctx, `ANALYZE (SKIP_LOCKED) `+pgx.Identifier{table}.Sanitize()); err != nil {
+			return fmt.Errorf("analyzing %s: %w", table, interpretError(err))
+		}
+	}
+	return nil
 }
