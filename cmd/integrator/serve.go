@@ -13,13 +13,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/integrator-oss/integrator/internal/api"
 	"github.com/integrator-oss/integrator/internal/auth"
 	"github.com/integrator-oss/integrator/internal/config"
-	"github.com/integrator-oss/integrator/internal/console"
 	"github.com/integrator-oss/integrator/internal/daemon"
 	"github.com/integrator-oss/integrator/internal/engine"
 	"github.com/integrator-oss/integrator/internal/metrics"
+	"github.com/integrator-oss/integrator/internal/web"
 )
 
 // shutdownGrace is how long a running sync gets to finish its batch after
@@ -70,31 +69,6 @@ the database.`,
 	}
 }
 
-// handler composes the API, the console, health and metrics behind one
-// cross-origin guard.
-func handler(app *daemon.App, a *auth.Service, m *metrics.Metrics, logger *slog.Logger) (http.Handler, error) {
-	opts := []api.Option{api.WithAuth(a), api.WithReady(func(context.Context) error {
-		if !app.JobsStarted() {
-			return errors.New("the job engine is not started")
-		}
-		return nil
-	})}
-	if m != nil {
-		opts = append(opts, api.WithMetrics(m.Handler()))
-	}
-	apiSrv := api.New(app.Store, app, logger, opts...)
-	con, err := console.New(app.Store, app, a, logger)
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
-		mux.Handle(p, apiSrv)
-	}
-	mux.Handle("/", con)
-	return auth.Protect(mux), nil
-}
-
 // serve runs the job engine, the API and the console until ctx is done,
 // then shuts them down gracefully. ready gets the base URL and, on a first
 // start, the one-time setup path of the first administrator.
@@ -109,7 +83,7 @@ func serve(ctx context.Context, app *daemon.App, cfg *config.Config, m *metrics.
 	if err != nil {
 		return fmt.Errorf("creating the first administrator: %w", err)
 	}
-	h, err := handler(app, a, m, app.Logger())
+	h, err := web.Handler(app, a, m, app.Logger())
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ func (a *App) Troubleshoot(ctx context.Context, name string, probe bool) ([]Find
 				}
 				f.Status = FindingInfo
 				f.Detail = n + " source users are in no mapped group and are not imported."
-				f.Fix = "If some of them should be, map one of their groups (ask \"why is X not imported?\" below)."
+				f.Fix = "If some of them should be, map one of their groups (ask \"why is X not imported?\" above)."
 			}
 		}
 		add(f)
@@ -210,11 +210,21 @@ func runLength(every time.Duration, spec string, runs []store.Run) Finding {
 		Fix:    fmt.Sprintf("Schedule every %s or more.", round(suggest))}
 }
 
-func round(d time.Duration) time.Duration {
+// round makes a duration short to read: 15m, 1h30m, 2.5s, 61ms.
+func round(d time.Duration) string {
 	if d > time.Minute {
-		return d.Round(time.Second)
+		d = d.Round(time.Second)
+	} else {
+		d = d.Round(time.Millisecond)
 	}
-	return d.Round(time.Millisecond)
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // Explanation answers "why is X not imported / not deactivated / at this
