@@ -2,6 +2,7 @@ package cwautomate
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -94,6 +95,7 @@ func (r *run) pagePath(resource string, page int) string {
 // sites reads the clients (for their names), then the locations.
 func (r *run) sites(ctx context.Context) error {
 	clients := map[string]string{}
+	var first json.Number
 	for page := 1; ; page++ {
 		var list []ref
 		if err := r.s.getJSON(ctx, r.pagePath("clients", page), &list); err != nil {
@@ -102,10 +104,15 @@ func (r *run) sites(ctx context.Context) error {
 		if len(list) == 0 {
 			break
 		}
+		if page > 1 && list[0].ID == first {
+			return fmt.Errorf("fetching clients page %d: the server answered page %d again; it may not honour page", page, page-1)
+		}
+		first = list[0].ID
 		for _, c := range list {
 			clients[c.ID.String()] = c.Name
 		}
 	}
+	first = ""
 	for page := 1; ; page++ {
 		var list []locationItem
 		if err := r.s.getJSON(ctx, r.pagePath("locations", page), &list); err != nil {
@@ -114,6 +121,10 @@ func (r *run) sites(ctx context.Context) error {
 		if len(list) == 0 {
 			return nil
 		}
+		if page > 1 && list[0].ID == first {
+			return fmt.Errorf("fetching locations page %d: the server answered page %d again; it may not honour page", page, page-1)
+		}
+		first = list[0].ID
 		recs := make([]record.Record, 0, len(list))
 		for _, l := range list {
 			rec, err := l.record(clients)
