@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -272,4 +273,24 @@ func TestProgressCarriesTheRequestBudget(t *testing.T) {
 	require.True(t, last.Budgeted)
 	require.Equal(t, 7, last.Budget)
 	require.Equal(t, 3, last.Requests)
+}
+
+func TestThresholdOfADeviceIntegrationCountsItsAssets(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ninja := assetSource(t, b, "ninja", "ninjaone", func(s *integration.Settings) {
+		s.Threshold = integration.Threshold{MaxCount: 500, MaxPercent: 10}
+	})
+	var all []record.Record
+	for i := range 20 {
+		all = append(all, device(fmt.Sprintf("d%02d", i), record.AttrName, fmt.Sprintf("PC-%02d", i)))
+	}
+	ninja.full(t, all...)
+	res := ninja.full(t, all[1:]...)
+	require.False(t, res.Held, "one device of twenty is 5%%, under the 10%% threshold: %s", res.Run.Notes)
+	require.EqualValues(t, 1, res.Run.ByKind[record.KindAsset].Deactivated)
+
+	res = ninja.full(t, all[5:]...)
+	require.True(t, res.Held, "four more of nineteen is over 10%%")
+	require.Contains(t, res.Run.Notes, "would deactivate 4 assets")
 }

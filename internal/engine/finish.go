@@ -96,7 +96,7 @@ func (r *runner) finish(ctx context.Context, fres connector.FetchResult) (*Resul
 		}
 		res.ActiveBase += cc.Active
 	}
-	if over := r.overThreshold(users, count.Active); over != "" && !r.p.AllowMassDeactivation {
+	if over := r.overThreshold(users, res.ActiveBase); over != "" && !r.p.AllowMassDeactivation {
 		res.Held = true
 		r.notes = append(r.notes, over)
 		return r.close(ctx, res, store.RunHeld, "")
@@ -165,8 +165,14 @@ func (r *runner) overThreshold(n, active int64) string {
 		pct = float64(n) * 100 / float64(active)
 	}
 	noun := "users"
-	if !r.p.Settings.Imports(record.KindUser) && r.p.Settings.Imports(record.KindAsset) {
+	switch {
+	case r.p.Settings.Imports(record.KindUser):
+	case r.p.Settings.Imports(record.KindAsset):
 		noun = "assets"
+	case r.p.Settings.Imports(record.KindLicence):
+		noun = "licences"
+	case r.p.Settings.Imports(record.KindContact):
+		noun = "contacts"
 	}
 	var why []string
 	if t.MaxCount >= 0 && n > int64(t.MaxCount) {
