@@ -49,11 +49,6 @@ func TestEngineRuns(t *testing.T) {
 	}))
 	set := integration.Settings{Name: "contoso-intune", Type: "intune", Enabled: true,
 		Entities: []record.Kind{record.KindAsset}}.WithDefaults()
-	// NOTE: the engine's percentage guard counts active users only, so in an
-	// integration that imports no users any deactivation is "100%" and the
-	// run is held; the percentage limit is off here until the guard counts
-	// assets (the count limit stays).
-	set.Threshold.MaxPercent = -1
 	eng := engine.New(st, logger)
 	run := func() *engine.Result {
 		t.Helper()
