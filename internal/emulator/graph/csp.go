@@ -45,7 +45,8 @@ const (
 	// ConsentRevoked: the customer removed the app (its service
 	// principal), or the partner's consent ended with the GDAP
 	// relationship: the token endpoint refuses the tenant with
-	// AADSTS7000229 (invalid_client, "missing service principal").
+	// AADSTS7000229 (invalid_client, "missing service principal"), and
+	// the tokens it issued before answer 401.
 	ConsentRevoked
 	// ConsentNoAccess: the service principal is still there but its
 	// permissions were removed: tokens are issued, and every Graph call
@@ -182,6 +183,14 @@ func (c *CSP) SetConsent(tenantID string, s Consent) error {
 	c.mu.Lock()
 	t.consent = s
 	c.mu.Unlock()
+	if s == ConsentRevoked {
+		// Without its service principal the app's tokens for the tenant
+		// are refused too: the next call gets 401 and the client's token
+		// request meets the refusal.
+		t.e.tokMu.Lock()
+		clear(t.e.tokens)
+		t.e.tokMu.Unlock()
+	}
 	return nil
 }
 
