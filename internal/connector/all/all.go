@@ -4,6 +4,7 @@ package all
 
 import (
 	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/connector/csp"
 	"github.com/integrator-oss/integrator/internal/connector/cwautomate"
 	"github.com/integrator-oss/integrator/internal/connector/datto"
 	"github.com/integrator-oss/integrator/internal/connector/entra"
@@ -19,6 +20,7 @@ import (
 // Registry returns the map of connector types by name.
 func Registry() connector.Registry {
 	return connector.Registry{
+		"csp":        csp.Type(),
 		"cwautomate": cwautomate.Type(),
 		"datto":      datto.Type(),
 		"entra":      entra.Type(),
