@@ -467,3 +467,47 @@ func TestLoginSessionsAndTokens(t *testing.T) {
 	require.Equal(t, http.StatusTooManyRequests, r.code, r.raw)
 	require.NotEmpty(t, r.header.Get("Retry-After"))
 }
+
+func TestReviewQueueDecisions(t *testing.T) {
+	h := newHarness(t)
+	// Two source users share one mail: the second matches the first's
+	// platform user, which the first already holds: a review item.
+	sales := ""
+	for _, g := range h.em.Groups() {
+		if g.DisplayName == "Sales" {
+			sales = g.ID
+		}
+	}
+	h.ok("POST", "/api/v1/integrations", h.entraDoc(), nil)
+	for _, upn := range []string{"dana@contoso.com", "dana.2@contoso.com"} {
+		id := h.em.AddUser(graph.User{DisplayName: "Dana Example", UserPrincipalName: upn, Mail: "dana@contoso.com", AccountEnabled: true})
+		require.NoError(t, h.em.AddMember(sales, id))
+		var job map[string]int64
+		h.ok("POST", "/api/v1/integrations/contoso/runs", nil, &job)
+		require.NoError(t, h.app.Wait(t.Context(), job["job_id"]))
+	}
+
+	var items []reviewJSON
+	h.ok("GET", "/api/v1/review?integration=contoso", nil, &items)
+	require.Len(t, items, 1, "one ambiguous record")
+	it := items[0]
+	require.NotEmpty(t, it.Candidates)
+	var detail map[string]any
+	h.ok("GET", fmt.Sprintf("/api/v1/review/%d", it.ID), nil, &detail)
+	require.Len(t, detail["candidates"], len(it.Candidates))
+
+	path := fmt.Sprintf("/api/v1/review/%d/link", it.ID)
+	r := h.do("POST", path, h.reader, map[string]int64{"entity_id": it.Candidates[0]})
+	require.Equal(t, http.StatusForbidden, r.code)
+	r = h.do("POST", path, h.admin, map[string]int64{})
+	require.Equal(t, http.StatusBadRequest, r.code)
+	require.Equal(t, "entity_id", r.Fields[0].Field)
+	var decided reviewJSON
+	h.ok("POST", path, map[string]int64{"entity_id": it.Candidates[0]}, &decided)
+	require.Equal(t, store.ReviewLinked, decided.Status)
+	require.Equal(t, "API token test admin", decided.ResolvedBy)
+	r = h.do("POST", fmt.Sprintf("/api/v1/review/%d/ignore", it.ID), h.admin, nil)
+	require.Equal(t, http.StatusConflict, r.code, "decided already: %s", r.raw)
+	h.ok("GET", "/api/v1/review", nil, &items)
+	require.Empty(t, items, "nothing open")
+}

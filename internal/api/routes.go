@@ -79,9 +79,18 @@ func (s *Server) table() []route {
 		{method: "GET", path: "/api/v1/groups", scope: read, tag: "directory", summary: "Platform groups", params: []param{pSearch, pActive, pAfter, pLimit}, h: s.groups},
 		{method: "GET", path: "/api/v1/groups/{id}", scope: read, tag: "directory", summary: "A group with its links, members and audit history", h: s.group},
 		{method: "GET", path: "/api/v1/sites", scope: read, tag: "directory", summary: "Sites and their clients", h: s.sites},
+		{method: "GET", path: "/api/v1/contacts", scope: read, tag: "directory", summary: "Organisational contacts (users with the contact role)", params: []param{pSearch, pActive, pAfter, pLimit}, h: s.contacts},
+		{method: "GET", path: "/api/v1/assets", scope: read, tag: "directory", summary: "Assets (devices)", params: []param{{"search", "string", "a substring of the name, hostname or serial"}, pActive, {"site", "integer", "site ID"}, pAfter, pLimit}, h: s.assets},
+		{method: "GET", path: "/api/v1/assets/{id}", scope: read, tag: "directory", summary: "An asset with every link and its audit history", h: s.asset},
+		{method: "GET", path: "/api/v1/licences", scope: read, tag: "directory", summary: "Licences (subscribed SKUs)", params: []param{pActive, pAfter, pLimit}, h: s.licences},
+		{method: "GET", path: "/api/v1/licences/{id}", scope: read, tag: "directory", summary: "A licence with its links, holders (members) and audit history", h: s.licence},
+		{method: "GET", path: "/api/v1/appointments", scope: read, tag: "directory", summary: "Appointments", params: []param{{"user", "integer", "platform user ID"}, {"from", "string", "ending after (RFC 3339)"}, {"to", "string", "starting before (RFC 3339)"}, pActive, pAfter, pLimit}, h: s.appointments},
 
 		{method: "GET", path: "/api/v1/review", scope: read, tag: "review", summary: "The review queue: ambiguous matches awaiting an operator", params: []param{{"integration", "string", "integration name"}, {"status", "string", "open (default), linked, created, ignored, cleared, or all"}, pAfter, pLimit}, h: s.reviews},
 		{method: "GET", path: "/api/v1/review/{id}", scope: read, tag: "review", summary: "A review item with its candidates", h: s.review},
+		{method: "POST", path: "/api/v1/review/{id}/link", scope: admin, tag: "review", summary: "Link the source object to the platform entity chosen; the next run applies it", body: "ReviewLink", h: s.decide(store.ReviewLinked)},
+		{method: "POST", path: "/api/v1/review/{id}/create", scope: admin, tag: "review", summary: "Create a new platform entity for the source object; the next run creates it", h: s.decide(store.ReviewCreated)},
+		{method: "POST", path: "/api/v1/review/{id}/ignore", scope: admin, tag: "review", summary: "Leave the source object alone in future runs", h: s.decide(store.ReviewIgnored)},
 
 		{method: "GET", path: "/api/v1/audit", scope: read, tag: "audit", summary: "The audit trail, oldest first", params: auditParams, h: s.audit},
 		{method: "GET", path: "/api/v1/audit/export", scope: read, tag: "audit", summary: "Export the audit trail as CSV or JSON lines",
