@@ -138,6 +138,14 @@ func (a *App) Close() error {
 // integration finds a configured integration and its store row.
 func (a *App) integration(ctx context.Context, name string) (*config.Integration, *store.Integration, error) {
 	in, ok := a.lookup(name)
+	if !ok && a.defs != nil {
+		// Created through another process's API since this one last
+		// looked (WatchIntegrations): a job of it may reach any process.
+		if err := a.ReloadIntegrations(ctx); err != nil {
+			return nil, nil, fmt.Errorf("reloading integrations to find %q: %w", name, err)
+		}
+		in, ok = a.lookup(name)
+	}
 	if !ok {
 		return nil, nil, fmt.Errorf("no integration named %q in %s", name, a.cfg.Path)
 	}

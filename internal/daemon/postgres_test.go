@@ -1,14 +1,22 @@
 package daemon_test
 
 import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/integrator-oss/integrator/internal/config"
+	"github.com/integrator-oss/integrator/internal/connector/all"
+	"github.com/integrator-oss/integrator/internal/daemon"
 	"github.com/integrator-oss/integrator/internal/emulator/graph"
 	"github.com/integrator-oss/integrator/internal/jobs"
 	"github.com/integrator-oss/integrator/internal/jobs/jobstest"
+	"github.com/integrator-oss/integrator/internal/secretbox"
 	"github.com/integrator-oss/integrator/internal/store"
 )
 
@@ -89,4 +97,40 @@ func TestRunLeftByAStoppedProcessIsClosedWhenItsJobIsTakenOver(t *testing.T) {
 			require.Contains(t, b.logs.String(), "closed runs left running by a stopped process")
 		})
 	}
+}
+
+func TestPostgresIntegrationCreatedThroughOneProcessRunsThroughAnother(t *testing.T) {
+	dsn := jobstest.PostgresDSN(t)
+	// Every process seals and opens stored secrets with the same key.
+	t.Setenv(secretbox.EnvKey, "c2hhcmVkLWtleS1mb3ItYWxsLXJlcGxpY2FzLTMyYiE=")
+	em := graph.New(graph.Options{ClientSecret: testSecret})
+	em.Generate(30, 3, 7)
+	base := em.StartTest(t)
+	path := filepath.Join(t.TempDir(), "integrator.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("store: "+dsn+"\n"), 0o600))
+	open := func() *daemon.App {
+		cfg, err := config.Load(path, all.Registry())
+		require.NoError(t, err)
+		app, err := daemon.Open(t.Context(), cfg, slog.New(slog.DiscardHandler), daemon.Options{MaxAttempts: 1})
+		require.NoError(t, err)
+		require.NoError(t, app.StartJobs(context.WithoutCancel(t.Context()), true))
+		t.Cleanup(func() {
+			app.StopJobs(context.Background())
+			app.Close()
+		})
+		return app
+	}
+	a, b := open(), open()
+
+	_, err := a.IntegrationCreate(t.Context(), entraDoc(em, base))
+	require.NoError(t, err)
+	// b has not reloaded yet (no watcher runs here): it finds the new
+	// integration when asked for it, and whichever process works the job
+	// knows it.
+	require.NoError(t, b.RunNow(t.Context(), jobs.RunRequest{Integration: "api-entra", Full: true, Trigger: jobs.TriggerAPI}))
+	st, err := a.Status(t.Context())
+	require.NoError(t, err)
+	require.Len(t, st, 1)
+	require.Equal(t, store.RunSucceeded, st[0].LastRun.Status)
+	require.Positive(t, st[0].ActiveUsers)
 }
