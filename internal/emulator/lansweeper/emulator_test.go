@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -161,8 +162,8 @@ func TestThrottleAndPenalty(t *testing.T) {
 
 func TestScale(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("generates 100,000 assets")
+	if os.Getenv("INTEGRATOR_HEAVY") != "1" {
+		t.Skip("set INTEGRATOR_HEAVY=1 to generate 100,000 assets")
 	}
 	e := New(Options{RateLimit: -1})
 	start := time.Now()
