@@ -99,6 +99,7 @@ func New(st store.Reader, svc Services, a *auth.Service, logger *slog.Logger) (*
 	c.mux.Handle("GET /directory/{kind}", c.session(c.directory))
 	c.mux.Handle("GET /directory/{kind}/{id}", c.session(c.entity))
 	c.mux.Handle("GET /review", c.session(c.review))
+	c.mux.Handle("POST /review/{id}", c.session(c.reviewDecide))
 	c.mux.Handle("GET /audit", c.session(c.audit))
 	c.mux.Handle("GET /tokens", c.session(c.tokens))
 	c.mux.Handle("POST /tokens", c.session(c.tokenCreate))

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"github.com/integrator-oss/integrator/internal/console"
 	"github.com/integrator-oss/integrator/internal/daemon"
 	"github.com/integrator-oss/integrator/internal/emulator/graph"
+	"github.com/integrator-oss/integrator/internal/store"
 )
 
 const secretValue = "console-S3cret-never-shown-77"
@@ -170,4 +172,27 @@ func TestConsoleCreatesEditsPreviewsAndExplains(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, resp.StatusCode)
 	code, _ = e.get(t, "/integrations/contoso")
 	require.Equal(t, 200, code, "still there")
+}
+
+func TestConsoleReviewDecision(t *testing.T) {
+	e := newEnv(t)
+	e.post(t, "/login", url.Values{"username": {"admin"}, "password": {"correct horse battery"}})
+	_, err := e.app.IntegrationCreate(t.Context(), map[string]any{"name": "contoso", "type": "entra", "scope": map[string]any{"all_users": true},
+		"config": map[string]any{"tenant_id": e.em.TenantID(), "client_id": e.em.ClientID(), "client_secret": secretValue,
+			"token_url": e.em.TokenURL(e.base), "graph_url": e.em.GraphURL(e.base)}})
+	require.NoError(t, err)
+	for _, upn := range []string{"dana@contoso.com", "dana.2@contoso.com"} {
+		e.em.AddUser(graph.User{DisplayName: "Dana Example", UserPrincipalName: upn, Mail: "dana@contoso.com", AccountEnabled: true})
+		require.NoError(t, e.app.RunNow(t.Context(), jobsReq("contoso")))
+	}
+	items, err := e.app.Store.ReviewList(t.Context(), &store.ReviewListParams{Status: store.ReviewOpen})
+	require.NoError(t, err)
+	require.Len(t, items, 1)
+	code, body := e.get(t, "/review")
+	require.Equal(t, 200, code)
+	require.Contains(t, body, fmt.Sprintf(`action="/review/%d"`, items[0].ID))
+	code, body = e.post(t, fmt.Sprintf("/review/%d", items[0].ID), url.Values{"do": {"ignore"}})
+	require.Equal(t, 200, code)
+	require.Contains(t, body, "ignored")
+	require.Contains(t, body, "Nothing to review.")
 }

@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/integrator-oss/integrator/internal/auth"
 	"github.com/integrator-oss/integrator/internal/record"
+	"github.com/integrator-oss/integrator/internal/review"
 	"github.com/integrator-oss/integrator/internal/store"
 )
 
@@ -257,6 +259,38 @@ func (c *Console) review(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.render(w, r, "review", http.StatusOK, page{Title: "Review queue", Nav: "review", Data: map[string]any{"Items": list, "Names": c.names(r)}})
+}
+
+// reviewDecide records an operator's decision on a review item.
+func (c *Console) reviewDecide(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	st, ok := c.st.(store.Store)
+	if !ok {
+		c.fail(w, r, errors.New("this store cannot record decisions"))
+		return
+	}
+	d := review.Decision{ItemID: id, By: "operator"}
+	if p := auth.From(r.Context()); p != nil {
+		d.By = p.Username
+	}
+	switch r.PostFormValue("do") {
+	case "link":
+		d.Action = store.ReviewLinked
+		d.EntityID, _ = strconv.ParseInt(r.PostFormValue("to"), 10, 64)
+	case "create":
+		d.Action = store.ReviewCreated
+	case "ignore":
+		d.Action = store.ReviewIgnored
+	default:
+		c.fail(w, r, fmt.Errorf("unknown decision %q", r.PostFormValue("do")))
+		return
+	}
+	it, err := review.Decide(r.Context(), st, d)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	redirectFlash(w, r, "/review", fmt.Sprintf("Item #%d: %s. The next run of the integration applies it.", it.ID, it.Status))
 }
 
 func (c *Console) audit(w http.ResponseWriter, r *http.Request) {
