@@ -33,10 +33,7 @@ type assetBatch struct {
 	inserts []store.Asset
 	insertW []*assetWork
 	updates []store.Asset
-	links   []store.Link
-	audits  []store.AuditEvent
-	pending []store.Pending
-	reviews []store.ReviewItem
+	batchRows
 }
 
 // staleReasonPrefix starts the reason of a deactivation for staleness,
@@ -50,21 +47,9 @@ const staleReasonPrefix = "not seen by any source since "
 func (r *runner) applyAssets(ctx context.Context, tx store.Tx, recs []record.Record) error {
 	recs = lastOfEach(recs)
 	kind := record.KindAsset
-	ids := make([]string, len(recs))
-	for i, rec := range recs {
-		ids[i] = rec.ID
-	}
-	integ := r.p.Integration.ID
-	links, err := tx.LinkGetMany(ctx, &store.LinkGetManyParams{IntegrationID: integ, Kind: kind, ExternalIDs: ids})
+	byID, _, err := r.pageLinks(ctx, tx, kind, recs)
 	if err != nil {
-		return fmt.Errorf("reading asset links: %w", err)
-	}
-	byID := make(map[string]*store.Link, len(links))
-	for i := range links {
-		byID[links[i].ExternalID] = &links[i]
-	}
-	if err := tx.SeenMark(ctx, &store.SeenMarkParams{RunID: r.run.ID, Kind: kind, ExternalIDs: ids}); err != nil {
-		return fmt.Errorf("marking assets seen: %w", err)
+		return err
 	}
 	b := &assetBatch{}
 	var existing, toMatch, staleCheck []*assetWork
@@ -510,14 +495,7 @@ func (r *runner) matchAssets(ctx context.Context, tx store.Tx, ws []*assetWork, 
 		return nil
 	}
 	kind := record.KindAsset
-	type result struct {
-		assetID int64
-		rule    string
-		why     string
-		cands   []int64
-		owner   int64
-	}
-	found := make([]result, len(ws))
+	found := make([]matchResult, len(ws))
 	for i, w := range ws {
 		var err error
 		if w.site, err = r.assetSite(ctx, tx, w.place); err != nil {
@@ -528,62 +506,50 @@ func (r *runner) matchAssets(ctx context.Context, tx store.Tx, ws []*assetWork, 
 			integration.AssetMatchSerial: a.SerialKey, integration.AssetMatchMAC: a.MACKey, integration.AssetMatchHostname: a.HostnameKey,
 		}
 		if w.link != nil && w.link.MatchedBy == store.MatchedOperatorCreate {
-			found[i] = result{rule: "created"}
+			found[i] = matchResult{rule: "created"}
 		}
 	}
-	claimed := map[int64]bool{}
-	for _, rule := range r.p.Settings.Assets.Matching {
-		// Hostnames are unique within a client only: look them up client
-		// by client.
-		groups := map[int64][]int{}
-		for i, w := range ws {
-			if found[i].rule == "" && w.keys[rule] != "" {
+	m := matcher{
+		kind: kind, noun: "platform assets", n: len(ws),
+		extID: func(i int) string { return ws[i].rec.ID },
+		key:   func(i int, rule string) string { return ws[i].keys[rule] },
+		find: func(rule string, idx []int) (map[int][]int64, error) {
+			// Hostnames are unique within a client only: look them up
+			// client by client.
+			byClient := map[int64][]int{}
+			for _, i := range idx {
 				client := int64(0)
 				if rule == integration.AssetMatchHostname {
-					client = w.site.ClientID
+					client = ws[i].site.ClientID
 				}
-				groups[client] = append(groups[client], i)
+				byClient[client] = append(byClient[client], i)
 			}
-		}
-		for client, idx := range groups {
-			vals := make([]string, len(idx))
-			for j, i := range idx {
-				vals[j] = ws[i].keys[rule]
-			}
-			hits, err := tx.AssetFind(ctx, &store.AssetFindParams{Key: rule, Values: vals, ClientID: client})
-			if err != nil {
-				return fmt.Errorf("matching assets by %s: %w", rule, err)
-			}
-			for _, i := range idx {
-				w := ws[i]
-				val := w.keys[rule]
-				cands := hits[val]
-				switch {
-				case len(cands) == 0:
-					continue
-				case len(cands) > 1:
-					found[i] = result{rule: "conflict:" + rule, cands: cands, why: fmt.Sprintf("%s %q matches %d platform assets (%s); link one by hand", rule, val, len(cands), idList(cands))}
-				case claimed[cands[0]]:
-					found[i] = result{rule: "conflict:" + rule, cands: cands, why: fmt.Sprintf("%s %q matches platform asset %d, which another device of this run also matched", rule, val, cands[0])}
-				default:
-					other, owner, err := r.linkedElsewhere(ctx, tx, kind, cands[0], w.rec.ID)
-					if err != nil {
-						return err
+			out := map[int][]int64{}
+			for client, part := range byClient {
+				vals := make([]string, len(part))
+				for j, i := range part {
+					vals[j] = ws[i].keys[rule]
+				}
+				hits, err := tx.AssetFind(ctx, &store.AssetFindParams{Key: rule, Values: vals, ClientID: client})
+				if err != nil {
+					return nil, err
+				}
+				for _, i := range part {
+					if c := hits[ws[i].keys[rule]]; len(c) > 0 {
+						out[i] = c
 					}
-					if other != "" {
-						found[i] = result{rule: "conflict:" + rule, cands: cands, why: fmt.Sprintf("%s %q matches platform asset %d, already linked to device %s of this integration", rule, val, cands[0], other)}
-						continue
-					}
-					claimed[cands[0]] = true
-					found[i] = result{assetID: cands[0], rule: rule, why: "matched by " + rule, owner: owner}
 				}
 			}
-		}
+			return out, nil
+		},
+	}
+	if err := r.match(ctx, tx, m, r.p.Settings.Assets.Matching, found); err != nil {
+		return err
 	}
 	var matchedIDs []int64
 	for _, f := range found {
-		if f.assetID != 0 {
-			matchedIDs = append(matchedIDs, f.assetID)
+		if f.id != 0 {
+			matchedIDs = append(matchedIDs, f.id)
 		}
 	}
 	matched := map[int64]store.Asset{}
@@ -598,23 +564,17 @@ func (r *runner) matchAssets(ctx context.Context, tx store.Tx, ws []*assetWork, 
 	}
 	for i, w := range ws {
 		f := found[i]
-		if rule, ok := strings.CutPrefix(f.rule, "conflict:"); ok {
+		if _, ok := f.conflict(); ok {
 			r.c(kind).Failed++
 			b.links = append(b.links, r.assetLink(w, 0, store.LinkConflict, "", f.why))
-			b.reviews = append(b.reviews, store.ReviewItem{
-				IntegrationID: r.p.Integration.ID, Kind: kind, ExternalID: w.rec.ID, Rule: rule, Reason: f.why,
-				Candidates: f.cands, Data: w.data.encode(), Status: store.ReviewOpen, RunID: r.run.ID,
-			})
+			b.reviews = append(b.reviews, r.reviewItem(kind, w.rec.ID, f, w.data.encode()))
 			r.planned(kind, w.rec.ID, 0, "conflict", w.data.Attrs[record.AttrName], f.why)
 			continue
 		}
 		if w.link != nil && w.link.Status == store.LinkConflict {
-			b.reviews = append(b.reviews, store.ReviewItem{
-				IntegrationID: r.p.Integration.ID, Kind: kind, ExternalID: w.rec.ID, Reason: "no longer ambiguous: " + cmpOr(f.why, "no platform asset matches"),
-				Data: w.data.encode(), Status: store.ReviewCleared, RunID: r.run.ID, ResolvedAt: r.e.now(), ResolvedBy: fmt.Sprintf("run %d", r.run.ID),
-			})
+			b.reviews = append(b.reviews, r.clearedItem(kind, w.rec.ID, f, w.data.encode()))
 		}
-		if old, ok := matched[f.assetID]; ok {
+		if old, ok := matched[f.id]; ok {
 			w.matched = f.why
 			if err := r.updateAsset(ctx, tx, w, old, f.owner, users, b); err != nil {
 				return err
@@ -654,28 +614,8 @@ func (r *runner) writeAssets(ctx context.Context, tx store.Tx, b *assetBatch) er
 			return fmt.Errorf("updating assets: %w", err)
 		}
 	}
-	if len(b.links) > 0 {
-		if err := tx.LinkUpsertMany(ctx, b.links); err != nil {
-			return fmt.Errorf("writing asset links: %w", err)
-		}
-	}
-	if len(b.audits) > 0 {
-		if err := tx.AuditInsertMany(ctx, b.audits); err != nil {
-			return fmt.Errorf("writing audit events: %w", err)
-		}
-	}
-	if len(b.pending) > 0 {
-		if err := tx.PendingAdd(ctx, r.run.ID, b.pending); err != nil {
-			return fmt.Errorf("queueing deactivations: %w", err)
-		}
-	}
-	if len(b.reviews) > 0 {
-		if err := tx.ReviewUpsert(ctx, b.reviews); err != nil {
-			return fmt.Errorf("writing review items: %w", err)
-		}
-	}
-	r.writes += int64(len(b.inserts) + len(b.updates) + len(b.links) + len(b.audits) + len(b.reviews))
-	return nil
+	r.writes += int64(len(b.inserts) + len(b.updates))
+	return r.writeRows(ctx, tx, record.KindAsset, &b.batchRows)
 }
 
 func (r *runner) assetLink(w *assetWork, entityID int64, status, matchedBy, reason string) store.Link {

@@ -18,25 +18,10 @@ import (
 func (r *runner) applyAppointments(ctx context.Context, tx store.Tx, recs []record.Record) error {
 	recs = lastOfEach(recs)
 	kind := record.KindAppointment
-	ids := make([]string, len(recs))
-	for i, rec := range recs {
-		ids[i] = rec.ID
-	}
 	integ := r.p.Integration.ID
-	links, err := tx.LinkGetMany(ctx, &store.LinkGetManyParams{IntegrationID: integ, Kind: kind, ExternalIDs: ids})
+	byID, entityIDs, err := r.pageLinks(ctx, tx, kind, recs)
 	if err != nil {
-		return fmt.Errorf("reading appointment links: %w", err)
-	}
-	byID := make(map[string]*store.Link, len(links))
-	var entityIDs []int64
-	for i := range links {
-		byID[links[i].ExternalID] = &links[i]
-		if links[i].EntityID != 0 {
-			entityIDs = append(entityIDs, links[i].EntityID)
-		}
-	}
-	if err := tx.SeenMark(ctx, &store.SeenMarkParams{RunID: r.run.ID, Kind: kind, ExternalIDs: ids}); err != nil {
-		return fmt.Errorf("marking appointments seen: %w", err)
+		return err
 	}
 	olds, err := tx.AppointmentGetMany(ctx, entityIDs)
 	if err != nil {

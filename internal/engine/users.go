@@ -165,10 +165,7 @@ type userBatch struct {
 	inserts []store.User
 	insertW []*userWork // parallel to inserts
 	updates []store.User
-	links   []store.Link
-	audits  []store.AuditEvent
-	pending []store.Pending
-	reviews []store.ReviewItem
+	batchRows
 }
 
 // diffExisting updates or reactivates users that already have an entity.
@@ -270,71 +267,42 @@ func (r *runner) matchNew(ctx context.Context, tx store.Tx, ws []*userWork, b *u
 	if len(ws) == 0 {
 		return nil
 	}
-	type result struct {
-		userID int64
-		rule   string
-		why    string
-		cands  []int64
-		// owner is another integration that already links the user.
-		owner int64
-	}
-	found := make([]result, len(ws))
+	found := make([]matchResult, len(ws))
 	for i, w := range ws {
 		if w.link != nil && w.link.MatchedBy == store.MatchedOperatorCreate {
-			found[i] = result{rule: "created", why: "an operator asked for a new user"}
+			found[i] = matchResult{rule: "created", why: "an operator asked for a new user"}
 		}
 	}
-	claimed := map[int64]bool{}
 	contacts := ws[0].rec.Kind == record.KindContact
-	for _, rule := range r.p.Settings.Matching {
-		attr := matchAttr(rule)
-		var values []string
-		for i, w := range ws {
-			if found[i].rule == "" && w.data.Attrs[attr] != "" {
-				values = append(values, strings.ToLower(w.data.Attrs[attr]))
+	m := matcher{
+		kind: ws[0].rec.Kind, noun: "platform users", n: len(ws),
+		extID: func(i int) string { return ws[i].rec.ID },
+		key:   func(i int, rule string) string { return ws[i].data.Attrs[matchAttr(rule)] },
+		find: func(rule string, idx []int) (map[int][]int64, error) {
+			values := make([]string, len(idx))
+			for j, i := range idx {
+				values[j] = strings.ToLower(ws[i].data.Attrs[matchAttr(rule)])
 			}
-		}
-		if len(values) == 0 {
-			continue
-		}
-		hits, err := tx.UserFind(ctx, &store.UserFindParams{Key: rule, Values: values, Contacts: contacts})
-		if err != nil {
-			return fmt.Errorf("matching users by %s: %w", rule, err)
-		}
-		if len(hits) == 0 {
-			continue
-		}
-		for i, w := range ws {
-			if found[i].rule != "" {
-				continue
+			hits, err := tx.UserFind(ctx, &store.UserFindParams{Key: rule, Values: values, Contacts: contacts})
+			if err != nil {
+				return nil, err
 			}
-			val := w.data.Attrs[attr]
-			cands := hits[strings.ToLower(val)]
-			switch {
-			case len(cands) == 0:
-				continue
-			case len(cands) > 1:
-				found[i] = result{rule: "conflict:" + rule, cands: cands, why: fmt.Sprintf("%s %q matches %d platform users (%s); link one by hand", rule, val, len(cands), idList(cands))}
-			case claimed[cands[0]]:
-				found[i] = result{rule: "conflict:" + rule, cands: cands, why: fmt.Sprintf("%s %q matches platform user %d, which another record of this run also matched", rule, val, cands[0])}
-			default:
-				other, owner, err := r.linkedElsewhere(ctx, tx, w.rec.Kind, cands[0], w.rec.ID)
-				if err != nil {
-					return err
+			out := make(map[int][]int64, len(hits))
+			for j, i := range idx {
+				if c := hits[values[j]]; len(c) > 0 {
+					out[i] = c
 				}
-				if other != "" {
-					found[i] = result{rule: "conflict:" + rule, cands: cands, why: fmt.Sprintf("%s %q matches platform user %d, already linked to source object %s of this integration", rule, val, cands[0], other)}
-					continue
-				}
-				claimed[cands[0]] = true
-				found[i] = result{userID: cands[0], rule: rule, why: "matched by " + rule, owner: owner}
 			}
-		}
+			return out, nil
+		},
+	}
+	if err := r.match(ctx, tx, m, r.p.Settings.Matching, found); err != nil {
+		return err
 	}
 	var matchedIDs []int64
 	for _, f := range found {
-		if f.userID != 0 {
-			matchedIDs = append(matchedIDs, f.userID)
+		if f.id != 0 {
+			matchedIDs = append(matchedIDs, f.id)
 		}
 	}
 	matched := map[int64]store.User{}
@@ -350,24 +318,18 @@ func (r *runner) matchNew(ctx context.Context, tx store.Tx, ws []*userWork, b *u
 	for i, w := range ws {
 		f := found[i]
 		kind := w.rec.Kind
-		if rule, ok := strings.CutPrefix(f.rule, "conflict:"); ok {
+		if _, ok := f.conflict(); ok {
 			r.c(kind).Failed++
 			b.links = append(b.links, r.linkOf(w, 0, store.LinkConflict, "", f.why))
-			b.reviews = append(b.reviews, store.ReviewItem{
-				IntegrationID: r.p.Integration.ID, Kind: kind, ExternalID: w.rec.ID, Rule: rule, Reason: f.why,
-				Candidates: f.cands, Data: w.data.encode(), Status: store.ReviewOpen, RunID: r.run.ID,
-			})
+			b.reviews = append(b.reviews, r.reviewItem(kind, w.rec.ID, f, w.data.encode()))
 			r.planned(kind, w.rec.ID, 0, "conflict", w.data.Attrs[record.AttrDisplayName], f.why)
 			continue
 		}
 		if w.link != nil && w.link.Status == store.LinkConflict {
 			// No longer ambiguous: the queue item is settled by this run.
-			b.reviews = append(b.reviews, store.ReviewItem{
-				IntegrationID: r.p.Integration.ID, Kind: kind, ExternalID: w.rec.ID, Rule: "", Reason: "no longer ambiguous: " + cmpOr(f.why, "no platform user matches"),
-				Data: w.data.encode(), Status: store.ReviewCleared, RunID: r.run.ID, ResolvedAt: r.e.now(), ResolvedBy: fmt.Sprintf("run %d", r.run.ID),
-			})
+			b.reviews = append(b.reviews, r.clearedItem(kind, w.rec.ID, f, w.data.encode()))
 		}
-		if old, ok := matched[f.userID]; ok {
+		if old, ok := matched[f.id]; ok {
 			w.matched = f.why
 			if err := r.updateLinked(ctx, tx, w, old, f.owner, b); err != nil {
 				return err
@@ -445,28 +407,8 @@ func (r *runner) writeUsers(ctx context.Context, tx store.Tx, b *userBatch) erro
 	if len(b.inserts)+len(b.updates) > 0 {
 		r.usersChanged = true
 	}
-	if len(b.links) > 0 {
-		if err := tx.LinkUpsertMany(ctx, b.links); err != nil {
-			return fmt.Errorf("writing user links: %w", err)
-		}
-	}
-	if len(b.audits) > 0 {
-		if err := tx.AuditInsertMany(ctx, b.audits); err != nil {
-			return fmt.Errorf("writing audit events: %w", err)
-		}
-	}
-	if len(b.pending) > 0 {
-		if err := tx.PendingAdd(ctx, r.run.ID, b.pending); err != nil {
-			return fmt.Errorf("queueing deactivations: %w", err)
-		}
-	}
-	if len(b.reviews) > 0 {
-		if err := tx.ReviewUpsert(ctx, b.reviews); err != nil {
-			return fmt.Errorf("writing review items: %w", err)
-		}
-	}
-	r.writes += int64(len(b.inserts) + len(b.updates) + len(b.links) + len(b.audits) + len(b.reviews))
-	return nil
+	r.writes += int64(len(b.inserts) + len(b.updates))
+	return r.writeRows(ctx, tx, record.KindUser, &b.batchRows)
 }
 
 // linkOf builds the link row for a user work item.

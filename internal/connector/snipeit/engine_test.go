@@ -51,9 +51,6 @@ func TestEngineRuns(t *testing.T) {
 	}))
 	set := integration.Settings{Name: "acme-snipeit", Type: "snipeit", Enabled: true,
 		Entities: []record.Kind{record.KindAsset, record.KindSite}}.WithDefaults()
-	// The engine's percentage guard counts active users only; an
-	// integration without users would be held at its first deactivation.
-	set.Threshold.MaxPercent = -1
 	eng := engine.New(st, logger)
 	run := func() *engine.Result {
 		t.Helper()
