@@ -118,10 +118,11 @@ func (s *Source) Fetch(ctx context.Context, req connector.FetchRequest, sink con
 		return nil
 	}
 
-	refs, failed, err := s.mailboxes(ctx, cur)
+	refs, err := s.mailboxes(ctx, cur)
 	if err != nil {
 		return connector.FetchResult{}, err
 	}
+	var failed []connector.PartFailure
 	ws, we := s.window()
 	next := &cursor{V: cursorVersion, Mailboxes: make(map[string]*mailboxState, len(refs))}
 	type outcome struct {
@@ -137,6 +138,14 @@ func (s *Source) Fetch(ctx context.Context, req connector.FetchRequest, sink con
 		wg.Go(func() {
 			for i := range jobs {
 				m := refs[i]
+				if m.id == "" {
+					u, err := s.lookupUser(ctx, m.entry)
+					if err != nil {
+						outcomes[i] = outcome{ref: m, err: fmt.Errorf("looking up the mailbox owner: %w", err)}
+						continue
+					}
+					m.id, m.upn = u.ID, u.UPN
+				}
 				st, resynced, err := s.syncMailbox(ctx, m, cur.Mailboxes[m.id], ws, we, emit)
 				outcomes[i] = outcome{ref: m, state: st, resynced: resynced, err: err}
 			}
@@ -167,19 +176,24 @@ feed:
 			if firstErr == nil {
 				firstErr = fmt.Errorf("mailbox %s: %w", o.ref.name(), o.err)
 			}
-			failed = append(failed, connector.PartFailure{Part: o.ref.id, Name: o.ref.name(), Err: o.err.Error()})
+			part := o.ref.id
+			if part == "" {
+				part = o.ref.entry
+			}
+			failed = append(failed, connector.PartFailure{Part: part, Name: o.ref.name(), Err: o.err.Error()})
 			if old := cur.Mailboxes[o.ref.id]; old != nil {
 				next.Mailboxes[o.ref.id] = old
 			}
 			s.logger.Warn("mailbox failed; it keeps its delta link", "mailbox", o.ref.name(), "error", o.err)
 		case o.state == nil: // a user without a mailbox (source all)
+		case next.Mailboxes[o.ref.id] != nil: // listed twice, by UPN and by ID
 		default:
 			succeeded++
 			next.Mailboxes[o.ref.id] = o.state
 			res.Resynced = res.Resynced || o.resynced
 		}
 	}
-	if succeeded == 0 && len(failed) > 0 {
+	if succeeded == 0 && len(failed) > 0 && len(failed) == len(refs) {
 		if firstErr == nil {
 			firstErr = fmt.Errorf("mailbox %s: %s", failed[0].Name, failed[0].Err)
 		}

@@ -44,22 +44,23 @@ type directoryUser struct {
 const userSelect = "$select=id,userPrincipalName,mail"
 
 // mailboxes lists the mailboxes to read. Entries of the configured list
-// that cannot be looked up come back as failed parts; a group or user
-// listing that fails fails the fetch.
-func (s *Source) mailboxes(ctx context.Context, cur *cursor) ([]mailboxRef, []connector.PartFailure, error) {
+// that the cursor does not know come back without an ID: the worker that
+// reads them looks them up first. A group or user listing that fails fails
+// the fetch.
+func (s *Source) mailboxes(ctx context.Context, cur *cursor) ([]mailboxRef, error) {
 	switch s.cfg.MailboxSource {
 	case SourceGroup:
 		refs, err := s.listUsers(ctx, s.client.Base()+"/groups/"+url.PathEscape(s.cfg.MailboxGroup)+"/members?"+userSelect+"&$top=999", false)
 		if err != nil {
-			return nil, nil, fmt.Errorf("listing the members of group %s: %w", s.cfg.MailboxGroup, err)
+			return nil, fmt.Errorf("listing the members of group %s: %w", s.cfg.MailboxGroup, err)
 		}
-		return refs, nil, nil
+		return refs, nil
 	case SourceAll:
 		refs, err := s.listUsers(ctx, s.client.Base()+"/users?"+userSelect+"&$top=999", true)
 		if err != nil {
-			return nil, nil, fmt.Errorf("listing users: %w", err)
+			return nil, fmt.Errorf("listing users: %w", err)
 		}
-		return refs, nil, nil
+		return refs, nil
 	}
 	known := map[string]mailboxRef{}
 	for id, st := range cur.Mailboxes {
@@ -68,28 +69,23 @@ func (s *Source) mailboxes(ctx context.Context, cur *cursor) ([]mailboxRef, []co
 		}
 	}
 	var refs []mailboxRef
-	var failed []connector.PartFailure
 	seen := map[string]bool{}
 	for _, entry := range s.cfg.Mailboxes {
 		entry = strings.TrimSpace(entry)
 		ref, ok := known[strings.ToLower(entry)]
 		if !ok {
-			u, err := s.lookupUser(ctx, entry)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, nil, ctx.Err()
-				}
-				failed = append(failed, connector.PartFailure{Part: entry, Name: entry, Err: "looking up the mailbox owner: " + err.Error()})
-				continue
-			}
-			ref = mailboxRef{id: u.ID, upn: u.UPN, entry: entry}
+			ref = mailboxRef{entry: entry}
 		}
-		if !seen[ref.id] {
-			seen[ref.id] = true
+		key := strings.ToLower(entry)
+		if ref.id != "" {
+			key = ref.id
+		}
+		if !seen[key] {
+			seen[key] = true
 			refs = append(refs, ref)
 		}
 	}
-	return refs, failed, nil
+	return refs, nil
 }
 
 // lookupUser reads one user by object ID or user principal name.
