@@ -98,7 +98,7 @@ func TestConsoleNeedsASessionAndLogsIn(t *testing.T) {
 	code, body = e.post(t, "/login", url.Values{"username": {"admin"}, "password": {"correct horse battery"}, "next": {"https://evil.example/"}})
 	require.Equal(t, 200, code)
 	require.Contains(t, body, "<h1>Integrations</h1>", "an off-site next is not followed")
-	for _, p := range []string{"/runs", "/directory/users", "/directory/groups", "/directory/sites", "/audit", "/review", "/tokens", "/integrations/new"} {
+	for _, p := range []string{"/runs", "/directory/users", "/directory/groups", "/directory/devices", "/directory/licences", "/directory/sites", "/audit", "/review", "/tokens", "/integrations/new"} {
 		code, _ := e.get(t, p)
 		require.Equal(t, 200, code, p)
 	}

@@ -499,12 +499,12 @@ func (c *Console) action(w http.ResponseWriter, r *http.Request) {
 	case "run", "run-full":
 		full := r.PostFormValue("do") == "run-full"
 		if _, err = c.svc.Enqueue(ctx, jobs.RunRequest{Integration: name, Full: full, Trigger: "api"}); err == nil {
-			redirectFlash(w, r, "/runs?integration="+name+"&live=1", "Run queued.")
+			redirectFlash(w, r, fmt.Sprintf("/runs?integration=%s&queued=%d", name, time.Now().Unix()), "Run queued.")
 			return
 		}
 	case "confirm":
 		if _, err = c.svc.ConfirmHeld(ctx, name); err == nil {
-			redirectFlash(w, r, "/runs?integration="+name+"&live=1", "Mass deactivation confirmed: a full run is queued.")
+			redirectFlash(w, r, fmt.Sprintf("/runs?integration=%s&queued=%d", name, time.Now().Unix()), "Mass deactivation confirmed: a full run is queued.")
 			return
 		}
 	case "enable", "disable":

@@ -61,10 +61,15 @@ func (c *Console) runs(w http.ResponseWriter, r *http.Request) {
 		}
 		rows = append(rows, runRow{Run: run, Integration: names[run.IntegrationID], Duration: end.Sub(run.StartedAt)})
 	}
+	// The page reloads itself while a run is going, and for a minute after
+	// one was queued until it starts.
+	if queued, err := strconv.ParseInt(q.Get("queued"), 10, 64); err == nil && !running {
+		at := time.Unix(queued, 0)
+		started := len(rows) > 0 && !rows[0].StartedAt.Before(at.Add(-time.Second))
+		running = !started && time.Since(at) < time.Minute
+	}
 	c.render(w, r, "runs", http.StatusOK, page{Title: "Runs", Nav: "runs", Data: map[string]any{
-		"Runs": rows, "Integration": q.Get("integration"), "Status": q.Get("status"),
-		// The page reloads itself while a run is going or one was just queued.
-		"Live": running || q.Get("live") == "1",
+		"Runs": rows, "Integration": q.Get("integration"), "Status": q.Get("status"), "Live": running,
 	}})
 }
 
@@ -180,6 +185,28 @@ func (c *Console) directory(w http.ResponseWriter, r *http.Request) {
 		if n > 0 {
 			last = list[n-1].ID
 		}
+	case "devices":
+		list, err := c.st.AssetList(r.Context(), p)
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		data["Assets"] = list
+		n = len(list)
+		if n > 0 {
+			last = list[n-1].ID
+		}
+	case "licences":
+		list, err := c.st.LicenceList(r.Context(), &store.LicenceListParams{Active: p.Active, AfterID: p.AfterID, Limit: p.Limit})
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		data["Licences"] = list
+		n = len(list)
+		if n > 0 {
+			last = list[n-1].ID
+		}
 	case "sites":
 		list, err := c.st.SiteList(r.Context())
 		if err != nil {
@@ -234,6 +261,14 @@ func (c *Console) entity(w http.ResponseWriter, r *http.Request) {
 		}
 		members, _ := c.st.GroupMembers(r.Context(), id)
 		data["Group"], data["Members"], rk, title = g, len(members), record.KindGroup, g.Name
+	case "devices":
+		a, err := c.st.AssetGet(r.Context(), id)
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		data["Asset"], rk, title = a, record.KindAsset, a.Name
+		data["Site"] = c.siteNames(r)[a.SiteID]
 	default:
 		c.fail(w, r, fmt.Errorf("directory %q: %w", kind, store.ErrNotFound))
 		return
