@@ -163,3 +163,22 @@ func TestCalendarMailboxConcurrency(t *testing.T) {
 	require.Equal(t, 4, ok, "four requests to one mailbox run at once")
 	require.Equal(t, 2, throttled, "the fifth and sixth get 429 ApplicationThrottled")
 }
+
+func TestCalendarMailboxRequestLimit(t *testing.T) {
+	t.Parallel()
+	b := setupCalendars(t, CalendarOptions{MailboxRequestsPer10Min: 3})
+	require.NoError(t, b.cal.AddMailbox(b.user.ID))
+	u := b.viewURL(b.user.ID, calNow, calNow.AddDate(0, 0, 1))
+	for range 3 {
+		resp, body := b.get(t, u, 0)
+		require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	}
+	resp, gerr := b.graphError(t, u, http.StatusTooManyRequests)
+	require.Equal(t, "ApplicationThrottled", gerr.Error.Code)
+	require.Equal(t, "200", resp.Header.Get("Retry-After"), "a tenth of ten minutes for one request of three")
+
+	other := b.emu.AddUser(User{UserPrincipalName: "bo@contoso.com", AccountEnabled: true})
+	require.NoError(t, b.cal.AddMailbox(other))
+	resp, body := b.get(t, b.viewURL(other, calNow, calNow.AddDate(0, 0, 1)), 0)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the limit is per mailbox: %s", body)
+}
