@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/integrator-oss/integrator/internal/connector"
 	"github.com/integrator-oss/integrator/internal/emulator/graph"
 	"github.com/integrator-oss/integrator/internal/record"
+	"github.com/integrator-oss/integrator/internal/secret"
 )
 
 func TestEventsAndTheirChanges(t *testing.T) {
@@ -392,4 +394,30 @@ func TestEveryMailboxFailingFailsTheRun(t *testing.T) {
 	require.NoError(t, err)
 	_, err = src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindAppointment}}, &testSink{fail: sinkErr})
 	require.ErrorIs(t, err, sinkErr)
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 2, graph.CalendarOptions{})
+	src := b.open(t, nil)
+	require.NoError(t, src.Check(t.Context()))
+
+	b.cal.FailMailbox(b.users[0].ID, http.StatusForbidden)
+	err := src.Check(t.Context())
+	require.ErrorIs(t, err, connector.ErrForbidden)
+	require.ErrorContains(t, err, "Calendars.Read")
+	require.ErrorContains(t, err, b.users[0].UserPrincipalName)
+
+	bad := b.open(t, func(c *Config) { c.ClientSecret = secret.New("wrong") })
+	require.ErrorIs(t, bad.Check(t.Context()), connector.ErrUnauthorized)
+}
+
+func TestCancelledFetchStops(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 20, graph.CalendarOptions{Latency: 20 * time.Millisecond})
+	src := b.open(t, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
+	defer cancel()
+	_, err := src.Fetch(ctx, connector.FetchRequest{Kinds: []record.Kind{record.KindAppointment}}, &testSink{})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
