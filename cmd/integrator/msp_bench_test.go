@@ -114,8 +114,15 @@ func mspRound(t *testing.T, tenants []tenant, p int) time.Duration {
 	require.NoError(t, conn.QueryRow(t.Context(), `SELECT max(finished_at) FROM runs`).Scan(&last))
 	elapsed := last.Sub(began)
 	var users int
+	var busy float64 // seconds of runs, summed over all runs
 	require.NoError(t, conn.QueryRow(t.Context(), `SELECT count(*) FROM users`).Scan(&users))
-	t.Logf("%d process(es): %d integrations, %d platform users in %s", p, len(tenants), users, elapsed.Round(time.Second))
+	require.NoError(t, conn.QueryRow(t.Context(),
+		`SELECT extract(epoch FROM sum(finished_at - started_at)) FROM runs WHERE status = 'succeeded'`).Scan(&busy))
+	// The mean number of runs going at once, and what one run does alone:
+	// the two factors of the round's speed that more cores and a database
+	// host of its own would change.
+	t.Logf("%d process(es): %d integrations, %d platform users in %s; %.1f runs at once on average, %.0f users/s per run",
+		p, len(tenants), users, elapsed.Round(time.Second), busy/elapsed.Seconds(), float64(users)/busy)
 	for _, n := range nodes {
 		n.stop(t)
 	}
