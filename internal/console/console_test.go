@@ -102,6 +102,11 @@ func TestConsoleNeedsASessionAndLogsIn(t *testing.T) {
 		code, _ := e.get(t, p)
 		require.Equal(t, 200, code, p)
 	}
+	for typ := range e.app.Registry() {
+		code, body := e.get(t, "/integrations/new?type="+typ)
+		require.Equal(t, 200, code, typ)
+		require.Contains(t, body, `value="`+typ+`" selected`, typ)
+	}
 	code, _ = e.get(t, "/integrations/nope")
 	require.Equal(t, http.StatusNotFound, code)
 }

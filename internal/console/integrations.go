@@ -33,10 +33,15 @@ type field struct {
 	Key    string
 	Label  string
 	Secret bool
-	Value  string
+	// Bool fields are checkboxes; Number fields are sent as numbers.
+	Bool   bool
+	Number bool
+	// Complex fields (lists, objects) are not edited in the form.
+	Complex bool
+	Value   string
+	Checked bool
 	// Set reports, for a secret, whether a value is stored.
-	Set  bool
-	Help string
+	Set bool
 }
 
 // connectorFields lists the top-level keys of a connector type's config
@@ -59,7 +64,19 @@ func connectorFields(c *Console, typ string, doc map[string]any) []field {
 			continue
 		}
 		fl := field{Key: name, Label: label(name), Secret: f.Type == reflect.TypeOf(secret.String{})}
+		switch f.Type.Kind() {
+		case reflect.Bool:
+			fl.Bool = true
+		case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64, reflect.Float32, reflect.Uint, reflect.Uint64:
+			// Durations are written as text ("30s").
+			fl.Number = f.Type != reflect.TypeOf(time.Duration(0)) && f.Type.PkgPath() == ""
+		case reflect.Slice, reflect.Map, reflect.Struct, reflect.Pointer:
+			fl.Complex = !fl.Secret
+		}
 		v := block[name]
+		if b, ok := v.(bool); ok {
+			fl.Checked = b
+		}
 		if fl.Secret {
 			switch m := v.(type) {
 			case map[string]bool:
@@ -67,7 +84,7 @@ func connectorFields(c *Console, typ string, doc map[string]any) []field {
 			case map[string]any:
 				fl.Set, _ = m["set"].(bool)
 			}
-		} else if v != nil {
+		} else if v != nil && !fl.Complex && !fl.Bool {
 			fl.Value = fmt.Sprint(v)
 		}
 		out = append(out, fl)
@@ -100,8 +117,15 @@ func (c *Console) renderNew(w http.ResponseWriter, r *http.Request, status int, 
 			typ = "entra"
 		}
 	}
+	fields := connectorFields(c, typ, doc)
+	var complexKeys []string
+	for _, f := range fields {
+		if f.Complex {
+			complexKeys = append(complexKeys, f.Key)
+		}
+	}
 	p := page{Title: "New integration", Nav: "integrations", Data: map[string]any{
-		"Types": types, "Type": typ, "Name": doc["name"], "Fields": connectorFields(c, typ, doc), "Problems": problems(err),
+		"Types": types, "Type": typ, "Name": doc["name"], "Fields": fields, "Complex": complexKeys, "Problems": problems(err),
 	}}
 	if err != nil {
 		p.Error = "The integration was not created: fix the fields below."
@@ -125,11 +149,25 @@ func problems(err error) []config.Error {
 func connectionBlock(c *Console, r *http.Request, typ string) map[string]any {
 	block := map[string]any{}
 	for _, f := range connectorFields(c, typ, nil) {
-		v := strings.TrimSpace(r.PostFormValue("cfg_" + f.Key))
-		if v == "" {
+		if f.Complex {
 			continue
 		}
-		block[f.Key] = v
+		v := strings.TrimSpace(r.PostFormValue("cfg_" + f.Key))
+		switch {
+		case f.Bool:
+			if v == "on" {
+				block[f.Key] = true
+			}
+		case v == "":
+		case f.Number:
+			if n, err := strconv.ParseFloat(v, 64); err == nil {
+				block[f.Key] = n
+			} else {
+				block[f.Key] = v // reported by the checks, by field
+			}
+		default:
+			block[f.Key] = v
+		}
 	}
 	return block
 }
@@ -469,7 +507,7 @@ func (c *Console) saveConnection(w http.ResponseWriter, r *http.Request) {
 	block := connectionBlock(c, r, v.Type)
 	// Plain fields emptied in the form are cleared.
 	for _, f := range connectorFields(c, v.Type, nil) {
-		if _, given := block[f.Key]; !given && !f.Secret {
+		if _, given := block[f.Key]; !given && !f.Secret && !f.Complex {
 			block[f.Key] = nil
 		}
 	}
