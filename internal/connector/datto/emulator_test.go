@@ -101,9 +101,9 @@ func TestFieldMapping(t *testing.T) {
 	sr := sink.byID(record.KindSite)[site.UID]
 	require.Equal(t, map[string]string{
 		record.AttrName: "Contoso HQ", record.AttrSourceSiteID: site.UID, record.AttrSourceSiteName: "Contoso HQ",
+		record.AttrSourceOrgID: site.UID, record.AttrSourceOrgName: "Contoso Ltd",
 		"custom.autotask_company_name": "Contoso Ltd", "custom.autotask_company_id": "29001",
-	}, sr.Attrs)
-	require.NotContains(t, sr.Attrs, record.AttrSourceOrgID, "Datto accounts have no organisations above sites")
+	}, sr.Attrs, "a Datto site is a customer: the organisation, named by its PSA company")
 
 	r := sink.byID(record.KindAsset)[d.UID]
 	require.Equal(t, record.Present, r.State)
@@ -127,6 +127,8 @@ func TestFieldMapping(t *testing.T) {
 		record.AttrDisks:            `[{"name":"C:","size_gb":512,"free_gb":128}]`,
 		record.AttrSourceSiteID:     site.UID,
 		record.AttrSourceSiteName:   "Contoso HQ",
+		record.AttrSourceOrgID:      site.UID,
+		record.AttrSourceOrgName:    "Contoso Ltd",
 		"custom.domain":             "CONTOSO",
 		"custom.description":        "Finance laptop",
 		"custom.external_ip":        "203.0.113.5",

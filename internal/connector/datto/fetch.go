@@ -87,6 +87,10 @@ type run struct {
 	mu       sync.Mutex
 	requests int
 	audits   int
+
+	// orgNames are the organisation names of the sites listed in this run
+	// (the PSA company when the site has one), for the devices to carry.
+	orgNames map[string]string
 }
 
 func (r *run) requestCount() int {
@@ -148,6 +152,10 @@ func (r *run) sites(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("sites page %d: %w", n, err)
 			}
+			if r.orgNames == nil {
+				r.orgNames = map[string]string{}
+			}
+			r.orgNames[st.UID] = rec.Attrs[record.AttrSourceOrgName]
 			recs = append(recs, rec)
 		}
 		if len(recs) > 0 {
@@ -272,6 +280,9 @@ func (r *run) emitDevices(ctx context.Context, l *listing, devs []deviceItem, n 
 		rec, err := d.record(a)
 		if err != nil {
 			return fmt.Errorf("devices page %d: %w", n, err)
+		}
+		if name, ok := r.orgNames[d.SiteUID]; ok {
+			rec.Attrs[record.AttrSourceOrgName] = name
 		}
 		recs = append(recs, rec)
 		if _, ok := l.next[d.UID]; ok {

@@ -29,10 +29,15 @@ func (s siteItem) record() (record.Record, error) {
 	if s.UID == "" {
 		return record.Record{}, fmt.Errorf("site %d has no uid", s.ID)
 	}
+	// A Datto site is one customer of the MSP (Datto has nothing above
+	// sites): it is the organisation the mapping table places at a
+	// platform client, by its PSA company name when it has one.
 	attrs := map[string]string{
 		record.AttrName:           s.Name,
 		record.AttrSourceSiteID:   s.UID,
 		record.AttrSourceSiteName: s.Name,
+		record.AttrSourceOrgID:    s.UID,
+		record.AttrSourceOrgName:  cmp.Or(s.AutotaskCompanyName, s.Name),
 	}
 	setNonEmpty(attrs, record.AttrCustomPrefix+"description", s.Description)
 	setNonEmpty(attrs, record.AttrCustomPrefix+"autotask_company_name", s.AutotaskCompanyName)
@@ -274,6 +279,8 @@ func (d deviceItem) record(a *auditData) (record.Record, error) {
 		record.AttrOnline:         strconv.FormatBool(d.Online),
 		record.AttrSourceSiteID:   d.SiteUID,
 		record.AttrSourceSiteName: d.SiteName,
+		record.AttrSourceOrgID:    d.SiteUID,
+		record.AttrSourceOrgName:  d.SiteName,
 	}
 	setNonEmpty(attrs, record.AttrOS, d.OperatingSystem)
 	if m := osVersion.FindStringSubmatch(d.OperatingSystem); m != nil {
