@@ -16,6 +16,7 @@ import (
 
 func newService(t *testing.T) (*auth.Service, store.Console) {
 	t.Helper()
+	t.Cleanup(auth.CheapHashes())
 	st, err := sqlite.Open(t.Context(), ":memory:", nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })

@@ -14,14 +14,18 @@ import (
 // Argon2id parameters: RFC 9106's second recommended option (64 MiB, three
 // passes), with the parallelism of the small hosts the daemon runs on.
 const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024 // KiB
-	argonThreads = 2
-	argonKeyLen  = 32
-	saltLen      = 16
+	argonKeyLen = 32
+	saltLen     = 16
 	// MinPasswordLen is the shortest password accepted.
 	MinPasswordLen = 12
 )
+
+// argon holds the cost of new hashes; a hash records its own, so changing
+// them never breaks a stored one. Tests of other behaviour lower them.
+var argon = struct {
+	time, memory uint32
+	threads      uint8
+}{time: 3, memory: 64 * 1024, threads: 2}
 
 // HashPassword returns the PHC-style encoding of password's argon2id hash:
 // $argon2id$v=19$m=65536,t=3,p=2$SALT$HASH.
@@ -31,10 +35,10 @@ func HashPassword(password string) (string, error) {
 	}
 	salt := make([]byte, saltLen)
 	rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, argon.time, argon.memory, argon.threads, argonKeyLen)
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, argonMemory, argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+		argon2.Version, argon.memory, argon.time, argon.threads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
 }
 
 var errBadHash = errors.New("unrecognised password hash")
