@@ -170,6 +170,7 @@ feed:
 
 	var firstErr error
 	succeeded := 0
+	done := map[string]bool{}
 	for _, o := range outcomes {
 		switch {
 		case o.err != nil:
@@ -181,14 +182,15 @@ feed:
 				part = o.ref.entry
 			}
 			failed = append(failed, connector.PartFailure{Part: part, Name: o.ref.name(), Err: o.err.Error()})
-			if old := cur.Mailboxes[o.ref.id]; old != nil {
+			if old := cur.Mailboxes[o.ref.id]; old != nil && !done[o.ref.id] {
 				next.Mailboxes[o.ref.id] = old
 			}
 			s.logger.Warn("mailbox failed; it keeps its delta link", "mailbox", o.ref.name(), "error", o.err)
 		case o.state == nil: // a user without a mailbox (source all)
-		case next.Mailboxes[o.ref.id] != nil: // listed twice, by UPN and by ID
+		case done[o.ref.id]: // listed twice, by UPN and by ID
 		default:
 			succeeded++
+			done[o.ref.id] = true
 			next.Mailboxes[o.ref.id] = o.state
 			res.Resynced = res.Resynced || o.resynced
 		}
