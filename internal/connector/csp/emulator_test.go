@@ -194,7 +194,7 @@ func TestLicenceChangesAndSkuRemoval(t *testing.T) {
 	require.NoError(t, b.csp.AssignLicenses(tid, bo, nil, []string{skuE3}))
 	_, recs = fetch(t, src)
 	require.Equal(t, "6fd2c87f-b296-42f0-b197-1e91e994b900,"+skuSPB, recs[tid+"/"+ana].Attrs[record.AttrSkuIDs])
-	require.NotContains(t, recs, tid+"/"+bo, "a user without licences has no assignment: the full run's sweep ends it")
+	require.Equal(t, "", recs[tid+"/"+bo].Attrs[record.AttrSkuIDs], "a user whose last licence was removed holds none")
 	require.Equal(t, "2", recs[tid+"/6fd2c87f-b296-42f0-b197-1e91e994b900"].Attrs[record.AttrConsumedUnits])
 	require.Equal(t, "1", recs[tid+"/"+skuSPB].Attrs[record.AttrConsumedUnits])
 

@@ -307,8 +307,10 @@ func pageError(what string, n int, err error) error {
 	return fmt.Errorf("decoding %s page %d: %w", what, n, err)
 }
 
-// assignments reads the tenant's users and emits one record per user
-// holding at least one licence, page by page.
+// assignments reads the tenant's users and emits one record per user,
+// page by page. A user without licences is emitted too, with no SKUs: the
+// engine sets what each user holds from these records, so a user whose
+// last licence was removed must say so.
 func (s *Source) assignments(ctx context.Context, c *msgraph.Client, t tenant, emit func([]record.Record) error) error {
 	link := c.Base() + "/users?$select=id,userPrincipalName,mail,displayName,accountEnabled,assignedLicenses&$top=999"
 	for n := 1; link != ""; n++ {
@@ -330,7 +332,7 @@ func (s *Source) assignments(ctx context.Context, c *msgraph.Client, t tenant, e
 			if err := dec.Decode(&u); err != nil {
 				return err
 			}
-			if u.ID == "" || len(u.AssignedLicenses) == 0 {
+			if u.ID == "" {
 				return nil
 			}
 			skus := make([]string, 0, len(u.AssignedLicenses))
