@@ -47,7 +47,8 @@
 // statement, prepared once per connection by pgx's statement cache, writes
 // a page of any size (the engine hands over up to 8,000 records per
 // transaction); large plain inserts (users, audit events) go through COPY
-// instead. Lookups pass their keys as one array (= ANY($1)).
+// instead. Lookups by a page of keys pass them as one array and probe the
+// index once per key (see perKey), whatever the table's size.
 //
 // Storage conventions: times are timestamptz, read back in UTC and equal
 // (time.Equal) to what was written at microsecond precision; a zero time is

@@ -88,14 +88,15 @@ func (r reader) LinkListByEntity(ctx context.Context, kind record.Kind, entityID
 	return out, nil
 }
 
-// LinkGetMany returns the existing links of the given external IDs.
+// LinkGetMany returns the existing links of the given external IDs: one
+// lookup of the links' key per distinct ID (see perKey).
 func (r reader) LinkGetMany(ctx context.Context, p *store.LinkGetManyParams) ([]store.Link, error) {
 	if len(p.ExternalIDs) == 0 {
 		return nil, nil
 	}
-	out, err := r.queryLinks(ctx, linkSelect(p.Kind)+
-		` WHERE l.integration_id = $1 AND l.kind = $2 AND l.external_id = ANY($3::text[])`,
-		p.IntegrationID, string(p.Kind), p.ExternalIDs)
+	out, err := r.queryLinks(ctx, perKey("text", linkSelect(p.Kind)+
+		` WHERE l.integration_id = $1 AND l.kind = $2 AND l.external_id = k.v`, 3),
+		p.IntegrationID, string(p.Kind), sortedSet(p.ExternalIDs))
 	if err != nil {
 		return nil, fmt.Errorf("getting %s links of integration %d: %w", p.Kind, p.IntegrationID, err)
 	}

@@ -78,9 +78,9 @@ func (t *tx) MemberGroupsOf(ctx context.Context, integrationID int64, memberIDs 
 	if len(memberIDs) == 0 {
 		return out, nil
 	}
-	rows, err := t.q.Query(ctx, `SELECT member_external_id, group_external_id FROM memberships
-		WHERE integration_id = $1 AND member_external_id = ANY($2::text[])
-		ORDER BY member_external_id, group_external_id`, integrationID, memberIDs)
+	rows, err := t.q.Query(ctx, perKey("text", `SELECT member_external_id, group_external_id FROM memberships
+		WHERE integration_id = $1 AND member_external_id = k.v`, 2)+`
+		ORDER BY member_external_id, group_external_id`, integrationID, sortedSet(memberIDs))
 	if err != nil {
 		return nil, fmt.Errorf("listing groups of members: %w", interpretError(err))
 	}

@@ -127,7 +127,7 @@ func (r reader) UserGetMany(ctx context.Context, ids []int64) ([]store.User, err
 		return nil, nil
 	}
 	out, err := collectUsers(r.q.Query(ctx,
-		`SELECT `+userColumns+` FROM users WHERE id = ANY($1::bigint[]) ORDER BY id`, ids))
+		perKey("bigint", `SELECT `+userColumns+` FROM users WHERE id = k.v`, 1)+` ORDER BY id`, distinctIDs(ids)))
 	if err != nil {
 		return nil, fmt.Errorf("getting %d users: %w", len(ids), err)
 	}
@@ -204,8 +204,9 @@ func (t *tx) UserFind(ctx context.Context, p *store.UserFindParams) (map[string]
 	if len(keys) == 0 {
 		return out, nil
 	}
-	rows, err := t.q.Query(ctx, `SELECT `+col+`, id FROM users
-		WHERE `+col+` = ANY($1::text[]) AND (role = $2) = $3 ORDER BY id`, keys, store.RoleContact, p.Contacts)
+	slices.Sort(keys)
+	rows, err := t.q.Query(ctx, perKey("text", `SELECT `+col+`, id FROM users
+		WHERE `+col+` = k.v AND (role = $2) = $3`, 1)+` ORDER BY id`, keys, store.RoleContact, p.Contacts)
 	if err != nil {
 		return nil, fmt.Errorf("finding users by %s: %w", p.Key, interpretError(err))
 	}
