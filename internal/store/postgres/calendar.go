@@ -99,6 +99,7 @@ func (t *tx) AppointmentInsertMany(ctx context.Context, as []store.Appointment) 
 	if err != nil {
 		return fmt.Errorf("inserting appointments: %w", interpretError(err))
 	}
+	t.count("appointments", int64(len(as)))
 	return nil
 }
 
@@ -231,6 +232,7 @@ func (t *tx) LicenceInsertMany(ctx context.Context, ls []store.Licence) error {
 	if err != nil {
 		return fmt.Errorf("inserting licences: %w", interpretError(err))
 	}
+	t.count("licences", int64(len(ls)))
 	return nil
 }
 
