@@ -66,6 +66,14 @@ type group struct {
 // the groups that changed and their ancestors — every group in a full run —
 // each with its complete, flattened user membership.
 func (r *run) groups(ctx context.Context) error {
+	if !r.full {
+		// Most deltas change no group: one light search says so, and
+		// spares reading every group's members.
+		changed, err := r.anyGroupChanged(ctx)
+		if err != nil || !changed {
+			return err
+		}
+	}
 	all, err := r.readGroups(ctx)
 	if err != nil {
 		return err
@@ -172,6 +180,26 @@ func (r *run) flatten(g *group, byKey map[string]*group) []string {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// anyGroupChanged reports whether a group under the base DNs changed since
+// the cursor.
+func (r *run) anyGroupChanged(ctx context.Context) (bool, error) {
+	found := false
+	filter := and(r.info.groupFilter, r.s.cfg.GroupFilter, r.deltaFilter())
+	for _, base := range r.root.baseDNs {
+		err := r.ss.search(ctx, base, filter, []string{r.info.idAttr}, func(entries []*goldap.Entry) error {
+			found = found || len(entries) > 0
+			return nil
+		})
+		if err != nil {
+			return false, fmt.Errorf("looking for changed groups: %w", err)
+		}
+		if found {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // readGroups reads every group under the base DNs with its direct

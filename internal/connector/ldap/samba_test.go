@@ -262,6 +262,7 @@ func TestSambaAD(t *testing.T) {
 	require.False(t, res.Full)
 	users = sink.byKind(t, record.KindUser)
 	require.Equal(t, record.Present, users[carol.ID].State)
+	require.Empty(t, sink.byKind(t, record.KindGroup), "no group changed")
 
 	// A cursor from another DC (or a restored one) cannot be continued.
 	cur, err = parseCursor(res.Cursor)
