@@ -181,6 +181,10 @@ func (ss *session) search(ctx context.Context, base, filter string, attrs []stri
 			if goldap.IsErrorAnyOf(err, goldap.LDAPResultNoSuchObject) && page == 1 {
 				return fmt.Errorf("searching %q: the base DN does not exist (check base_dns): %w", base, err)
 			}
+			if goldap.IsErrorAnyOf(err, goldap.LDAPResultSizeLimitExceeded) {
+				return fmt.Errorf("searching %q (page %d): the server caps the entries this account may read in one search; "+
+					"lift the limit for the service account (OpenLDAP: limits dn.exact=\"<bind_dn>\" size.prtotal=unlimited): %w", base, page, err)
+			}
 			return ss.opErr(ctx, err, "searching %q for %s (page %d)", base, filter, page)
 		}
 		if len(res.Entries) > 0 {

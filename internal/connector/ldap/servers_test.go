@@ -200,6 +200,7 @@ dbnosync
 index objectClass eq
 index uid,cn,mail,member,uniqueMember,memberUid eq
 index modifyTimestamp,entryUUID eq
+limits dn.exact="uid=user0010,ou=people,ou=ro,%[2]s" size.prtotal=500
 limits * size.prtotal=unlimited
 access to attrs=userPassword by self write by anonymous auth by * none
 access to * by * read

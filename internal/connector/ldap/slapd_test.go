@@ -57,6 +57,8 @@ func slapdSeed(b *bytes.Buffer) {
 			extra = "objectClass: shadowAccount\nshadowExpire: 1\n"
 		case 8:
 			extra = "objectClass: inetOrgPerson\nemployeeType: former\n"
+		case 9, 10:
+			extra = "objectClass: inetOrgPerson\nuserPassword: " + slapdUserPW + "\n"
 		}
 		user(roBase, i, extra)
 	}
@@ -78,6 +80,11 @@ func slapdSeed(b *bytes.Buffer) {
 	fmt.Fprintf(b, "dn: cn=dg,ou=groups,%s\nobjectClass: groupOfNames\ncn: dg\n%s%s\n", deltaBase, members(deltaBase, 1, 2), oldStamp)
 	fmt.Fprintf(b, "dn: cn=quiet,ou=groups,%s\nobjectClass: groupOfNames\ncn: quiet\n%s%s\n", deltaBase, members(deltaBase, 9), oldStamp)
 }
+
+// slapdUserPW is the password of ro's user0009 and user0010, ordinary
+// accounts; the server caps user0010's paged searches at 500 entries in
+// total.
+const slapdUserPW = "Passw0rd!user9"
 
 func indexComma(s string) int {
 	for i := range s {
@@ -271,3 +278,18 @@ func (c *cancelSink) Page(context.Context, []record.Record) error {
 	return nil
 }
 func (c *cancelSink) Progress(connector.Progress) {}
+
+func TestSlapdSizeLimitIsNamed(t *testing.T) {
+	srv := useSlapd(t)
+	cfg := srv.config(roBase)
+	cfg.BindDN, cfg.BindPassword = "uid=user0009,ou=people,"+roBase, secretOf(slapdUserPW)
+	sink, _ := fetch(t, cfg, connector.FetchRequest{Kinds: []record.Kind{record.KindUser}})
+	require.Len(t, sink.byKind(t, record.KindUser), roUsers, "an ordinary account pages through everything")
+
+	cfg.BindDN = "uid=user0010,ou=people," + roBase
+	src, err := open(cfg, "test", nil)
+	require.NoError(t, err)
+	_, err = src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindUser}}, &collect{})
+	require.ErrorContains(t, err, "size.prtotal", "the error says what to change")
+	require.False(t, connector.IsRetryable(err))
+}
