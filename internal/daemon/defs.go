@@ -638,11 +638,14 @@ func (a *App) writeDef(ctx context.Context, name string, doc map[string]any, ver
 		}
 		sealed = d.box.Seal(b, name)
 	}
-	if version == 0 {
-		if cur, err := d.cs.IntegrationDefGet(ctx, name); err == nil {
-			if _, broken := d.broken[name]; broken && oldSecrets == nil {
-				version = cur.Version
-			}
+	if version == 0 && oldSecrets == nil {
+		// Replacing a stored definition that no longer loads: at the
+		// version it has.
+		d.mu.RLock()
+		_, broken := d.broken[name]
+		d.mu.RUnlock()
+		if cur, err := d.cs.IntegrationDefGet(ctx, name); err == nil && broken {
+			version = cur.Version
 		}
 	}
 	if _, err := d.cs.IntegrationDefPut(ctx, &store.IntegrationDefPutParams{

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,6 +17,7 @@ import (
 	"github.com/integrator-oss/integrator/internal/daemon"
 	"github.com/integrator-oss/integrator/internal/emulator/graph"
 	"github.com/integrator-oss/integrator/internal/jobs"
+	"github.com/integrator-oss/integrator/internal/secretbox"
 	"github.com/integrator-oss/integrator/internal/store"
 )
 
@@ -126,4 +128,34 @@ func TestIntegrationValidationNamesFields(t *testing.T) {
 	for _, f := range []string{"schedule", "scope.mappings[0].role", "config.client_id", "config.client_secret"} {
 		require.True(t, fields[f], "no problem for %s in %v", f, err)
 	}
+}
+
+func TestIntegrationWhoseSecretsNoLongerOpenIsShownAndReplaceable(t *testing.T) {
+	em := graph.New(graph.Options{ClientSecret: testSecret})
+	em.Generate(10, 2, 7)
+	base := em.StartTest(t)
+	dir := t.TempDir()
+	t.Setenv(secretbox.EnvKey, strings.Repeat("ab", 32))
+	app := openEmpty(t, dir)
+	_, err := app.IntegrationCreate(t.Context(), entraDoc(em, base))
+	require.NoError(t, err)
+	require.NoError(t, app.Close())
+
+	// Another key: the sealed secret does not open.
+	t.Setenv(secretbox.EnvKey, strings.Repeat("cd", 32))
+	app = openEmpty(t, dir)
+	defer app.Close()
+	v, err := app.IntegrationGetView(t.Context(), "api-entra")
+	require.NoError(t, err)
+	require.Contains(t, v.Error, "do not open with this key")
+	_, ok := app.Next("api-entra")
+	require.False(t, ok)
+	st, err := app.Status(t.Context())
+	require.NoError(t, err)
+	require.Empty(t, st, "it does not run")
+
+	// Entering the secret again brings it back.
+	_, err = app.IntegrationReplace(t.Context(), "api-entra", entraDoc(em, base), 0)
+	require.NoError(t, err)
+	require.NoError(t, app.Check(t.Context(), "api-entra"))
 }
