@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	goldap "github.com/go-ldap/ldap/v3"
 )
 
 // capabilityAD is the rootDSE supportedCapabilities value of an Active
@@ -105,7 +103,7 @@ var (
 		"member", "uniqueMember", "memberUid"}
 )
 
-// dialect returns the per-dialect names of a run.
+// dialectInfo holds the names a dialect reads records by.
 type dialectInfo struct {
 	idAttr      string
 	userFilter  string
@@ -140,6 +138,3 @@ func and(filters ...string) string {
 	}
 	return "(&" + strings.Join(parts, "") + ")"
 }
-
-// escapeFilter escapes a value for use in a filter.
-func escapeFilter(v string) string { return goldap.EscapeFilter(v) }

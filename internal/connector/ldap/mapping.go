@@ -47,16 +47,8 @@ func formatGUID(b []byte) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// guidFilterValue is objectGUID's raw bytes escaped for a filter.
-func guidFilterValue(b []byte) string {
-	var sb strings.Builder
-	for _, c := range b {
-		fmt.Fprintf(&sb, "\\%02x", c)
-	}
-	return sb.String()
-}
-
-// fileTimeEpoch is 1601-01-01 in Unix 100-ns ticks offset.
+// fileTimeEpochOffset is the Unix epoch in FILETIME ticks (100 ns since
+// 1601-01-01 UTC).
 const fileTimeEpochOffset = 116444736000000000
 
 // neverExpires is accountExpires' "never" besides 0.
