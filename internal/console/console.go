@@ -46,6 +46,7 @@ type Services interface {
 	Troubleshoot(ctx context.Context, name string, probe bool) ([]daemon.Finding, error)
 	Explain(ctx context.Context, name, q string) ([]daemon.Explanation, string, error)
 	Registry() connector.Registry
+	Unloadable() map[string]string
 }
 
 // Console is the console's HTTP handler.

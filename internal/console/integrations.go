@@ -25,7 +25,8 @@ func (c *Console) integrations(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	c.render(w, r, "integrations", http.StatusOK, page{Title: "Integrations", Nav: "integrations", Data: list})
+	c.render(w, r, "integrations", http.StatusOK, page{Title: "Integrations", Nav: "integrations",
+		Data: map[string]any{"List": list, "Unloadable": c.svc.Unloadable()}})
 }
 
 // field is one key of a connector's config block, for the connection form.

@@ -70,8 +70,10 @@ type defs struct {
 	list []config.Integration
 	// byName holds each definition's stored row and opened secrets.
 	byName map[string]*loadedDef
-	// broken holds definitions that no longer load, with why.
-	broken map[string]string
+	// broken holds definitions that no longer load, with why, and their
+	// stored rows.
+	broken     map[string]string
+	brokenRows map[string]store.IntegrationDef
 }
 
 type loadedDef struct {
@@ -180,18 +182,20 @@ func (a *App) ReloadIntegrations(ctx context.Context) error {
 	var list []config.Integration
 	byName := map[string]*loadedDef{}
 	broken := map[string]string{}
+	brokenRows := map[string]store.IntegrationDef{}
 	for _, row := range rows {
 		ld, in, err := d.load(row)
 		if err != nil {
 			a.logger.Error("integration stored in the database does not load", "integration", row.Name, "err", err)
 			broken[row.Name] = err.Error()
+			brokenRows[row.Name] = row
 			continue
 		}
 		byName[row.Name] = ld
 		list = append(list, *in)
 	}
 	d.mu.Lock()
-	d.list, d.byName, d.broken = list, byName, broken
+	d.list, d.byName, d.broken, d.brokenRows = list, byName, broken, brokenRows
 	d.mu.Unlock()
 	err = a.Store.Tx(ctx, func(tx store.Tx) error {
 		for _, in := range list {
@@ -401,6 +405,7 @@ func (a *App) IntegrationGetView(ctx context.Context, name string) (*Integration
 		a.defs.mu.RLock()
 		ld, ok := a.defs.byName[name]
 		why, isBroken := a.defs.broken[name]
+		row := a.defs.brokenRows[name]
 		a.defs.mu.RUnlock()
 		if ok {
 			in, _ := a.lookup(name)
@@ -408,7 +413,10 @@ func (a *App) IntegrationGetView(ctx context.Context, name string) (*Integration
 				Document: redactDoc(ld.doc, secretFields(a.defs.reg, ld.row.Type), ld.secrets), Settings: in.Settings}, nil
 		}
 		if isBroken {
-			return &IntegrationView{Name: name, Source: SourceAPI, Error: why, Document: map[string]any{}}, nil
+			doc := map[string]any{}
+			_ = json.Unmarshal(row.Document, &doc)
+			return &IntegrationView{Name: name, Type: row.Type, Source: SourceAPI, Version: row.Version, Error: why,
+				Document: redactDoc(doc, secretFields(a.defs.reg, row.Type), nil)}, nil
 		}
 	}
 	return nil, fmt.Errorf("integration %q: %w", name, store.ErrNotFound)
@@ -605,9 +613,14 @@ func (a *App) storedDef(name string) (*loadedDef, error) {
 	defer a.defs.mu.RUnlock()
 	ld, ok := a.defs.byName[name]
 	if !ok {
-		if _, broken := a.defs.broken[name]; broken {
-			// A definition that no longer loads can still be replaced.
-			return &loadedDef{doc: map[string]any{"name": name}, row: store.IntegrationDef{Name: name}}, nil
+		if row, broken := a.defs.brokenRows[name]; broken {
+			// A definition that no longer loads can still be changed: its
+			// secrets must be entered again.
+			doc := map[string]any{}
+			if err := json.Unmarshal(row.Document, &doc); err != nil {
+				doc = map[string]any{"name": name, "type": row.Type}
+			}
+			return &loadedDef{doc: doc, row: row}, nil
 		}
 		return nil, fmt.Errorf("integration %q: %w", name, store.ErrNotFound)
 	}
@@ -638,16 +651,6 @@ func (a *App) writeDef(ctx context.Context, name string, doc map[string]any, ver
 		}
 		sealed = d.box.Seal(b, name)
 	}
-	if version == 0 && oldSecrets == nil {
-		// Replacing a stored definition that no longer loads: at the
-		// version it has.
-		d.mu.RLock()
-		_, broken := d.broken[name]
-		d.mu.RUnlock()
-		if cur, err := d.cs.IntegrationDefGet(ctx, name); err == nil && broken {
-			version = cur.Version
-		}
-	}
 	if _, err := d.cs.IntegrationDefPut(ctx, &store.IntegrationDefPutParams{
 		Name: name, Type: typ, Document: plainDoc, Sealed: sealed, Version: version,
 	}); err != nil {
@@ -657,4 +660,16 @@ func (a *App) writeDef(ctx context.Context, name string, doc map[string]any, ver
 		return nil, err
 	}
 	return a.IntegrationGetView(ctx, name)
+}
+
+// Unloadable lists the stored integrations that do not load (their
+// secrets do not open, or they no longer validate), with why. They do not
+// run until replaced.
+func (a *App) Unloadable() map[string]string {
+	if a.defs == nil {
+		return nil
+	}
+	a.defs.mu.RLock()
+	defer a.defs.mu.RUnlock()
+	return maps.Clone(a.defs.broken)
 }

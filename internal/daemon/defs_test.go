@@ -159,3 +159,31 @@ func TestIntegrationWhoseSecretsNoLongerOpenIsShownAndReplaceable(t *testing.T) 
 	require.NoError(t, err)
 	require.NoError(t, app.Check(t.Context(), "api-entra"))
 }
+
+func TestUnloadableIntegrationPatchedWithItsSecret(t *testing.T) {
+	em := graph.New(graph.Options{ClientSecret: testSecret})
+	base := em.StartTest(t)
+	dir := t.TempDir()
+	t.Setenv(secretbox.EnvKey, strings.Repeat("ab", 32))
+	app := openEmpty(t, dir)
+	_, err := app.IntegrationCreate(t.Context(), entraDoc(em, base))
+	require.NoError(t, err)
+	require.NoError(t, app.Close())
+	t.Setenv(secretbox.EnvKey, strings.Repeat("cd", 32))
+	app = openEmpty(t, dir)
+	defer app.Close()
+	require.Contains(t, app.Unloadable(), "api-entra")
+	v, err := app.IntegrationGetView(t.Context(), "api-entra")
+	require.NoError(t, err)
+	require.Equal(t, "entra", v.Type)
+	require.Equal(t, em.TenantID(), v.Document["config"].(map[string]any)["tenant_id"], "the document is kept")
+
+	_, err = app.IntegrationPatch(t.Context(), "api-entra", map[string]any{"schedule": "2h"})
+	var ve *daemon.ValidationError
+	require.ErrorAs(t, err, &ve, "without its secret it does not validate")
+	require.Equal(t, "config.client_secret", ve.Problems[0].Field)
+	_, err = app.IntegrationPatch(t.Context(), "api-entra", map[string]any{"config": map[string]any{"client_secret": testSecret}})
+	require.NoError(t, err)
+	require.Empty(t, app.Unloadable())
+	require.NoError(t, app.Check(t.Context(), "api-entra"))
+}
