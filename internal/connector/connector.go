@@ -61,7 +61,10 @@ type Progress struct {
 type FetchRequest struct {
 	// Kinds are the entity kinds the integration imports.
 	Kinds []record.Kind
-	// Cursor is the value a previous successful run returned, or "".
+	// Cursor is the value a previous successful run returned, or "". A
+	// full run carries it too, for sources that must deliver what their
+	// state still owes (a calendar's pending removals) before enumerating
+	// again; most ignore it when Full is set.
 	Cursor string
 	// Full asks for a full enumeration even when Cursor is set.
 	Full bool

@@ -155,10 +155,10 @@ func (e *Engine) run(ctx context.Context, p RunParams, dry store.Tx) (*Result, e
 	}
 	e.logger.Info("run started", "integration", p.Integration.Name, "run", r.run.ID, "mode", mode, "dry_run", p.DryRun)
 
-	req := connector.FetchRequest{Kinds: r.fetchKinds(), Full: full}
-	if !full {
-		req.Cursor = cur.Value
-	}
+	// A full run passes the cursor too: a source may owe what it holds
+	// (pending removals behind a calendar's delta link) before it
+	// enumerates again.
+	req := connector.FetchRequest{Kinds: r.fetchKinds(), Full: full, Cursor: cur.Value}
 	fres, err := p.Source.Fetch(ctx, req, r)
 	// What was delivered is true even when the fetch then failed: apply it.
 	aerr := r.drain(ctx)

@@ -217,6 +217,37 @@ func TestWindowRollForwardLosesAndDuplicatesNothing(t *testing.T) {
 	require.Empty(t, recs)
 }
 
+// The integration's periodic full run drains every mailbox's delta link
+// before starting new rounds, so a deletion made since the last run is not
+// lost, and reports itself full so the next runs are deltas again.
+func TestFullRunDrainsPendingRemovalsFirst(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 2, graph.CalendarOptions{})
+	src := b.open(t, nil)
+	ana := b.users[0]
+	today := testNow.Truncate(24 * time.Hour)
+	doomed, err := b.cal.AddEvent(ana.ID, graph.Event{Subject: "Deleted before the full run", Start: today.Add(26 * time.Hour), End: today.Add(27 * time.Hour)})
+	require.NoError(t, err)
+	stays, err := b.cal.AddEvent(ana.ID, graph.Event{Subject: "Stays", Start: today.Add(50 * time.Hour), End: today.Add(51 * time.Hour)})
+	require.NoError(t, err)
+	b.run(t, src)
+	require.Contains(t, b.state, doomed)
+	before := b.cursorState(t)
+
+	require.NoError(t, b.cal.DeleteEvent(ana.ID, doomed))
+	res, recs := b.fetch(t, src, true)
+	require.True(t, res.Full, "every mailbox started a new round")
+	got := byID(recs)
+	require.Equal(t, record.Removed, got[doomed].State, "the deletion is delivered before the new round")
+	require.Equal(t, "Stays", got[stays].Attrs[record.AttrSubject], "the new round lists the window again, same IDs")
+	require.NotContains(t, b.state, doomed)
+	for id, st := range b.cursorState(t).Mailboxes {
+		require.NotEqual(t, before.Mailboxes[id].Delta, st.Delta, "a new round, a new delta link")
+	}
+	_, recs = b.run(t, src)
+	require.Empty(t, recs, "and the next run reads only deltas")
+}
+
 func TestFiftyMailboxesOneFailing(t *testing.T) {
 	t.Parallel()
 	b := setup(t, 50, graph.CalendarOptions{Latency: 2 * time.Millisecond})

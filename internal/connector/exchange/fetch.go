@@ -63,8 +63,10 @@ func (s *Source) header() http.Header {
 // Window roll-forward: when the window of a mailbox's delta link is not
 // today's window, the old link is drained first (so that deletions made
 // since the last run are delivered), then a new round starts on the new
-// window; events seen again keep their IDs. A full request (or no cursor)
-// starts new rounds without draining.
+// window; events seen again keep their IDs. A full request drains every
+// mailbox's old link the same way and then starts a new round, and reports
+// the fetch full when every mailbox did; without a cursor, new rounds
+// start at once.
 func (s *Source) Fetch(ctx context.Context, req connector.FetchRequest, sink connector.Sink) (connector.FetchResult, error) {
 	for _, k := range req.Kinds {
 		if k != record.KindAppointment {
@@ -73,11 +75,9 @@ func (s *Source) Fetch(ctx context.Context, req connector.FetchRequest, sink con
 	}
 	var res connector.FetchResult
 	cur, err := decodeCursor(req.Cursor)
-	if err != nil || req.Full {
-		if err != nil {
-			s.logger.Warn("dropping an unreadable cursor; every mailbox starts over", "error", err)
-			res.Resynced = true
-		}
+	if err != nil {
+		s.logger.Warn("dropping an unreadable cursor; every mailbox starts over", "error", err)
+		res.Resynced = true
 		cur, _ = decodeCursor("")
 	}
 
@@ -146,7 +146,7 @@ func (s *Source) Fetch(ctx context.Context, req connector.FetchRequest, sink con
 					}
 					m.id, m.upn = u.ID, u.UPN
 				}
-				st, resynced, err := s.syncMailbox(ctx, m, cur.Mailboxes[m.id], ws, we, emit)
+				st, resynced, err := s.syncMailbox(ctx, m, cur.Mailboxes[m.id], ws, we, req.Full, emit)
 				outcomes[i] = outcome{ref: m, state: st, resynced: resynced, err: err}
 			}
 		})
@@ -202,6 +202,9 @@ feed:
 		return connector.FetchResult{}, fmt.Errorf("every mailbox failed (%d); first: %w", len(failed), firstErr)
 	}
 	res.FailedParts = failed
+	// Every mailbox started a new round: the engine may count this as the
+	// integration's periodic full run.
+	res.Full = req.Full && len(failed) == 0
 	if res.Cursor, err = next.encode(); err != nil {
 		return connector.FetchResult{}, err
 	}
@@ -209,8 +212,9 @@ feed:
 }
 
 // syncMailbox brings one mailbox up to date and returns its new state (nil
-// for a user without a mailbox when that is allowed).
-func (s *Source) syncMailbox(ctx context.Context, m mailboxRef, old *mailboxState, ws, we time.Time,
+// for a user without a mailbox when that is allowed). fresh asks for a new
+// round after the old link is drained, as a window roll-forward does.
+func (s *Source) syncMailbox(ctx context.Context, m mailboxRef, old *mailboxState, ws, we time.Time, fresh bool,
 	emit func([]record.Record) error) (*mailboxState, bool, error) {
 	start, end := ws.Format(time.RFC3339), we.Format(time.RFC3339)
 	state := &mailboxState{Entry: m.entry, UPN: m.upn, Start: start, End: end}
@@ -219,7 +223,7 @@ func (s *Source) syncMailbox(ctx context.Context, m mailboxRef, old *mailboxStat
 		sameWindow := old.Start == start && old.End == end
 		delta, err := s.round(ctx, m, old.Delta, emit)
 		switch {
-		case err == nil && sameWindow:
+		case err == nil && sameWindow && !fresh:
 			state.Delta = delta
 			return state, false, nil
 		case err == nil:

@@ -154,10 +154,18 @@ func (b *bundle) open(t *testing.T, mod func(*Config)) *Source {
 // new cursor.
 func (b *bundle) run(t *testing.T, src *Source) (connector.FetchResult, []record.Record) {
 	t.Helper()
+	return b.fetch(t, src, false)
+}
+
+// fetch is run, asking for a full run or not.
+func (b *bundle) fetch(t *testing.T, src *Source, full bool) (connector.FetchResult, []record.Record) {
+	t.Helper()
 	sink := &testSink{}
-	res, err := src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindAppointment}, Cursor: b.cursor}, sink)
+	res, err := src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindAppointment}, Cursor: b.cursor, Full: full}, sink)
 	require.NoError(t, err)
-	require.False(t, res.Full, "appointments are removed only by @removed")
+	if !full {
+		require.False(t, res.Full, "a delta run is never full: appointments are removed only by @removed")
+	}
 	recs := sink.records()
 	for _, r := range recs {
 		require.Equal(t, record.KindAppointment, r.Kind)
