@@ -2,15 +2,19 @@ package ldap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
 	goldap "github.com/go-ldap/ldap/v3"
+
+	"github.com/integrator-oss/integrator/internal/connector"
 )
 
 // Check connects, binds, reads the rootDSE and reads each base DN: a
 // refused bind wraps connector.ErrUnauthorized, a missing base DN or an
-// unreadable one is named.
+// unreadable one is named. For AD it also logs a warning when the account
+// cannot list the tombstones that deltas learn deletions from.
 func (s *Source) Check(ctx context.Context) error {
 	ss, err := s.dial(ctx)
 	if err != nil {
@@ -28,6 +32,16 @@ func (s *Source) Check(ctx context.Context) error {
 		}
 		if e == nil {
 			return fmt.Errorf("checking base DN %q: it does not exist, or the service account cannot read it", base)
+		}
+	}
+	if root.dialect == DialectAD && root.domain != "" {
+		ok, err := ss.canListDeleted(ctx, root.domain)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			s.logger.Warn("the service account cannot list CN=Deleted Objects (it needs List Contents there): deletions will be found by full runs only",
+				"container", "CN=Deleted Objects,"+root.domain)
 		}
 	}
 	s.logger.Debug("check passed", "dialect", root.dialect, "base_dns", root.baseDNs, "dc", root.dnsHostName)
@@ -60,4 +74,19 @@ func (s *Source) OrgUnits(ctx context.Context) ([]string, error) {
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// canListDeleted reports whether the account sees the domain's Deleted
+// Objects container with the Show Deleted control. The container's
+// default rights let only administrators read it; an account that cannot
+// read it cannot list the tombstones in it either.
+func (ss *session) canListDeleted(ctx context.Context, domain string) (bool, error) {
+	e, err := ss.base(ctx, "CN=Deleted Objects,"+domain, []string{"objectClass"}, goldap.NewControlMicrosoftShowDeleted())
+	if err != nil {
+		if goldap.IsErrorAnyOf(err, goldap.LDAPResultInsufficientAccessRights) || errors.Is(err, connector.ErrForbidden) {
+			return false, nil
+		}
+		return false, fmt.Errorf("reading CN=Deleted Objects: %w", err)
+	}
+	return e != nil && len(e.GetAttributeValues("objectClass")) > 0, nil
 }

@@ -375,6 +375,13 @@ func (r *run) deletions(ctx context.Context, kinds []record.Kind) error {
 	if base == "" {
 		base = r.root.baseDNs[0]
 	}
+	if ok, err := r.ss.canListDeleted(ctx, base); err != nil {
+		return err
+	} else if !ok {
+		r.s.logger.Warn("the service account cannot list CN=Deleted Objects (it needs List Contents there): deletions are found by full runs only",
+			"container", "CN=Deleted Objects,"+base)
+		return nil
+	}
 	filter := and("(isDeleted=TRUE)", r.deltaFilter(), "(|(objectClass=user)(objectClass=group))")
 	err := r.ss.search(ctx, base, filter, adDeletedAttrs, func(entries []*goldap.Entry) error {
 		var recs []record.Record

@@ -1,9 +1,11 @@
 package ldap
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -312,4 +314,15 @@ func TestSambaBindCheckAndOrgUnits(t *testing.T) {
 	_, err = src.Fetch(t.Context(), connector.FetchRequest{}, &collect{})
 	require.ErrorContains(t, err, "OU=Nowhere")
 	require.False(t, errors.Is(err, connector.ErrUnauthorized))
+
+	// The Administrator may list the tombstones: no warning. (Samba lets
+	// every authenticated user read CN=Deleted Objects, and samba-tool
+	// cannot edit that container's rights, so the warning for an account
+	// that may not is not exercised here.)
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	src, err = open(srv.config(corpBase), "test", logger)
+	require.NoError(t, err)
+	require.NoError(t, src.Check(t.Context()))
+	require.NotContains(t, logs.String(), "Deleted Objects", "Administrator may list them")
 }
