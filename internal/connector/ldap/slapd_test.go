@@ -293,3 +293,22 @@ func TestSlapdSizeLimitIsNamed(t *testing.T) {
 	require.ErrorContains(t, err, "size.prtotal", "the error says what to change")
 	require.False(t, connector.IsRetryable(err))
 }
+
+func TestSlapdDialectMismatches(t *testing.T) {
+	srv := useSlapd(t)
+	cfg := srv.config(deltaBase)
+	cfg.Dialect = DialectAD
+	src, err := open(cfg, "test", nil)
+	require.NoError(t, err)
+	_, err = src.Fetch(t.Context(), connector.FetchRequest{}, &collect{})
+	require.ErrorContains(t, err, "does not announce Active Directory")
+
+	src, err = open(srv.config(deltaBase), "test", nil)
+	require.NoError(t, err)
+	_, err = src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindUser, record.KindAsset}}, &collect{})
+	require.ErrorContains(t, err, "computers (assets) come only from Active Directory")
+	require.NoError(t, src.Check(t.Context()))
+	ous, err := src.OrgUnits(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, []string{"ou=delta," + slapdSuffix, "ou=groups,ou=delta," + slapdSuffix, "ou=people,ou=delta," + slapdSuffix}, ous)
+}
