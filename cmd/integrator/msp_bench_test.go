@@ -3,9 +3,12 @@ package main_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,6 +101,7 @@ func mspRound(t *testing.T, tenants []tenant, p int) time.Duration {
 	q, err := jobs.OpenPostgres(t.Context(), dsn, jobs.Config{Runner: noRunner{}})
 	require.NoError(t, err)
 	defer q.Close()
+	emuBefore := selfCPU(t)
 	began := time.Now()
 	for i := range tenants {
 		_, err := q.RunNow(t.Context(), jobs.RunRequest{Integration: fmt.Sprintf("i%04d", i), Full: true})
@@ -118,15 +122,62 @@ func mspRound(t *testing.T, tenants []tenant, p int) time.Duration {
 	require.NoError(t, conn.QueryRow(t.Context(), `SELECT count(*) FROM users`).Scan(&users))
 	require.NoError(t, conn.QueryRow(t.Context(),
 		`SELECT extract(epoch FROM sum(finished_at - started_at)) FROM runs WHERE status = 'succeeded'`).Scan(&busy))
-	// The mean number of runs going at once, and what one run does alone:
-	// the two factors of the round's speed that more cores and a database
-	// host of its own would change.
-	t.Logf("%d process(es): %d integrations, %d platform users in %s; %.1f runs at once on average, %.0f users/s per run",
-		p, len(tenants), users, elapsed.Round(time.Second), busy/elapsed.Seconds(), float64(users)/busy)
+	emuCPU := selfCPU(t) - emuBefore
+	dbCPU := postgresCPU(t, dsn)
+	var appCPU time.Duration
 	for _, n := range nodes {
 		n.stop(t)
+		appCPU += n.cmd.ProcessState.UserTime() + n.cmd.ProcessState.SystemTime()
 	}
+	// The mean number of runs going at once, what one run does at that
+	// concurrency, and where the CPU went: the factors of the round's
+	// speed that more cores and a database host of its own would change.
+	t.Logf("%d process(es): %d integrations, %d platform users in %s; %.1f runs at once on average, %.0f users/s per run; "+
+		"CPU: integrator %s, PostgreSQL backends %s, emulators %s",
+		p, len(tenants), users, elapsed.Round(time.Second), busy/elapsed.Seconds(), float64(users)/busy,
+		appCPU.Round(time.Second), dbCPU.Round(time.Second), emuCPU.Round(time.Second))
 	return elapsed
+}
+
+// selfCPU is the CPU time this test process (the emulators) has used.
+func selfCPU(t *testing.T) time.Duration {
+	t.Helper()
+	var ru syscall.Rusage
+	require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// postgresCPU sums the CPU time of the PostgreSQL backends serving the
+// database of dsn, from /proc: the connections of the integrator processes'
+// pools, which live as long as the processes. Zero where /proc does not
+// show them.
+func postgresCPU(t *testing.T, dsn string) time.Duration {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	db := strings.TrimPrefix(u.Path, "/")
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	var ticks int64
+	for _, d := range dirs {
+		cmdline, err := os.ReadFile(d + "/cmdline")
+		if err != nil || !strings.HasPrefix(string(cmdline), "postgres: ") || !strings.Contains(string(cmdline), " "+db+" ") {
+			continue
+		}
+		stat, err := os.ReadFile(d + "/stat")
+		if err != nil {
+			continue
+		}
+		// Fields after the ")" closing the command: utime and stime are
+		// the 12th and 13th.
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += ut + st
+	}
+	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
 }
 
 // noRunner is the Runner of a client that only queues.
