@@ -19,6 +19,8 @@ var funcs = template.FuncMap{
 	"contains": func(list []string, s string) bool { return containsStr(list, s) },
 	"add":      func(a, b int) int { return a + b },
 	"list":     func(v ...string) []string { return v },
+	// sched shortens Go durations in a schedule: "every 1h0m0s" → "every 1h".
+	"sched": func(s string) string { return strings.NewReplacer("h0m0s", "h", "m0s", "m").Replace(s) },
 	"pct": func(n, total int64) string {
 		if total == 0 {
 			return "0"
