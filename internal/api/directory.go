@@ -210,6 +210,13 @@ func (s *Server) review(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if item.Kind == record.KindAsset {
+		assets, err := s.st.AssetGetMany(r.Context(), item.Candidates)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"item": reviewOut(*item), "candidates": snakes(assets)}, nil
+	}
 	cands, err := s.st.UserGetMany(r.Context(), item.Candidates)
 	if err != nil {
 		return nil, err
