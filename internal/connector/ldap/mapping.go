@@ -24,12 +24,14 @@ const (
 	ReasonDisabledByQuery = "matches disabled_filter"
 )
 
-// Asset attribute names (no platform model yet; see the README).
+// The AD attributes of a computer, under the platform's asset names: AD
+// computers become assets like any device, matched to the RMMs' view of
+// the same machine by hostname within the client.
 const (
-	AttrDNSHostName            = "dns_host_name"
-	AttrOperatingSystem        = "operating_system"
-	AttrOperatingSystemVersion = "operating_system_version"
-	AttrLastLogon              = "last_logon"
+	AttrDNSHostName            = record.AttrHostname
+	AttrOperatingSystem        = record.AttrOS
+	AttrOperatingSystemVersion = record.AttrOSVersion
+	AttrLastLogon              = record.AttrLastSeen
 )
 
 // formatGUID renders a 16-byte objectGUID in the canonical string form:
@@ -230,6 +232,10 @@ func computerRecord(e *goldap.Entry) (record.Record, error) {
 		a[AttrLastLogon] = t.Format(time.RFC3339)
 	} else {
 		a[AttrLastLogon] = ""
+	}
+	a[record.AttrAssetType] = "workstation"
+	if strings.Contains(strings.ToLower(a[AttrOperatingSystem]), "server") {
+		a[record.AttrAssetType] = "server"
 	}
 	rec := record.Record{Kind: record.KindAsset, ID: id, Attrs: a}
 	if uac, err := strconv.ParseInt(e.GetAttributeValue("userAccountControl"), 10, 64); err == nil && uac&0x2 != 0 {
