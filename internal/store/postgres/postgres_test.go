@@ -347,6 +347,16 @@ func TestConsoleConformance(t *testing.T) {
 	})
 }
 
+func TestLinkListConformance(t *testing.T) {
+	t.Parallel()
+	testServer(t)
+	var _ store.LinkLister = (*Store)(nil)
+	storetest.RunLinkListTests(t, func(t *testing.T) store.Store {
+		s, _ := openTest(t)
+		return s
+	})
+}
+
 // Rows this process did not write (another process's, a migration's) still
 // get the planner fresh statistics before the end of a run reads them.
 func TestStaleStatisticsRefreshedBeforeTheSweep(t *testing.T) {
