@@ -230,7 +230,13 @@ func (e *Emulator) buildGroupsPage(p *page, t *pageToken, size int) bool {
 				continue
 			}
 			g := &e.groups[c&^groupBit]
-			if t.sub == 0 && g.seq != t.pos+1 { // a later entry carries the latest state
+			// A later entry of this round carries the latest state. An entry
+			// beyond the round (the group changed while the round was read)
+			// does not: the next round starts after this one's snapshot and
+			// would miss the membership changes made before it, so the group
+			// goes out now, as often as its entries come (Graph, too, may
+			// return an object more than once in a round).
+			if t.sub == 0 && g.seq != t.pos+1 && g.seq <= t.upto {
 				t.pos++
 				continue
 			}
