@@ -15,7 +15,9 @@ var schemas = map[string]any{
 	"Setup": obj(map[string]any{"token": str("the token of the one-time setup link"), "password": str("at least 12 characters")}, "token", "password"),
 	"TokenCreate": obj(map[string]any{"name": str("label"), "scope": map[string]any{"type": "string", "enum": []string{"read", "admin"}},
 		"expires_in": str("a Go duration like 720h; none: no expiry")}, "name", "scope"),
-	"ReviewLink":  obj(map[string]any{"entity_id": map[string]any{"type": "integer", "description": "the platform entity to link to"}}, "entity_id"),
+	"ReviewLink": obj(map[string]any{"entity_id": map[string]any{"type": "integer", "description": "the platform entity to link to"}}, "entity_id"),
+	"OrgMapping": obj(map[string]any{"source_org_id": str("the organisation's ID at the source"), "source_org_name": str("its name, for people"),
+		"client": str("platform client"), "site": str("platform site for every device of the organisation; empty: the device's source site name")}, "source_org_id", "client"),
 	"AdminCreate": obj(map[string]any{"username": str("user name")}, "username"),
 	"IntegrationDocument": map[string]any{
 		"type":        "object",

@@ -68,6 +68,10 @@ func (s *Server) table() []route {
 		{method: "GET", path: "/api/v1/integrations/{name}/troubleshoot", scope: read, tag: "integrations", summary: "Troubleshooting checks", params: []param{{"probe", "boolean", "also test the credentials against the source"}}, h: s.troubleshoot},
 		{method: "GET", path: "/api/v1/integrations/{name}/explain", scope: read, tag: "integrations", summary: "Why is a user not imported / not deactivated / at this site?", params: []param{{"q", "string", "a name, UPN, mail or source ID (substring)"}}, h: s.explain},
 
+		{method: "GET", path: "/api/v1/integrations/{name}/org-mappings", scope: read, tag: "integrations", summary: "The organisation mapping table: source organisation → platform client (and site)", h: s.orgMappings},
+		{method: "PUT", path: "/api/v1/integrations/{name}/org-mappings", scope: admin, tag: "integrations", summary: "Map a source organisation to a platform client; runs never rewrite it", body: "OrgMapping", h: s.orgMappingPut},
+		{method: "DELETE", path: "/api/v1/integrations/{name}/org-mappings/{id}", scope: admin, tag: "integrations", summary: "Remove a mapping: the organisation is matched by name again", h: s.orgMappingDelete},
+
 		{method: "GET", path: "/api/v1/runs", scope: read, tag: "runs", summary: "Runs, newest first",
 			params: []param{{"integration", "string", "integration name"}, {"status", "string", "running, succeeded, failed, held or skipped"}, {"since", "string", "started at or after (RFC 3339)"}, {"until", "string", "started before (RFC 3339)"}, pLimit}, h: s.runs},
 		{method: "GET", path: "/api/v1/runs/{id}", scope: read, tag: "runs", summary: "A run: counts per kind, rate and, while running, live progress", h: s.run},
