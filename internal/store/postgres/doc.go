@@ -25,7 +25,11 @@
 // The role needs CONNECT on the database and, for the first Open and after
 // an upgrade, the right to create tables in the schema it uses (the first
 // of its search_path, normally public); afterwards SELECT, INSERT, UPDATE
-// and DELETE on those tables and USAGE on their sequences are enough.
+// and DELETE on those tables and USAGE on their sequences are enough. The
+// store also analyzes the tables a sync fills, ahead of autovacuum, which
+// PostgreSQL allows the tables' owner: run as the role that created them
+// (for another role the ANALYZE is skipped with a warning, and plans wait
+// for autovacuum).
 //
 // # Schema
 //

@@ -60,8 +60,13 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	// generic plan, made without the parameters' values, serves an
 	// integration of ten users and one of a million alike; planning each
 	// execution costs a fraction of a millisecond next to a page's work.
-	if params["plan_cache_mode"] == "" {
-		params["plan_cache_mode"] = "force_custom_plan"
+	// A SET after connecting rather than a startup parameter, which
+	// connection poolers such as PgBouncer refuse.
+	if _, set := params["plan_cache_mode"]; !set {
+		cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+			_, err := c.Exec(ctx, "SET plan_cache_mode = force_custom_plan")
+			return err
+		}
 	}
 	where := describe(cfg.ConnConfig)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

@@ -383,3 +383,19 @@ func TestStaleStatisticsRefreshedBeforeTheSweep(t *testing.T) {
 	}))
 	require.True(t, analyzed())
 }
+
+// Every pooled connection plans each execution with its values, unless
+// the DSN says otherwise.
+func TestConnectionsPlanEachExecution(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, dsn := openTest(t)
+	var mode string
+	require.NoError(t, s.pool.QueryRow(ctx, "SHOW plan_cache_mode").Scan(&mode))
+	require.Equal(t, "force_custom_plan", mode)
+	other, err := Open(ctx, withParam(t, dsn, "plan_cache_mode", "auto"), nil)
+	require.NoError(t, err)
+	defer other.Close()
+	require.NoError(t, other.pool.QueryRow(ctx, "SHOW plan_cache_mode").Scan(&mode))
+	require.Equal(t, "auto", mode)
+}
