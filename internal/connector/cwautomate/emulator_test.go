@@ -25,7 +25,7 @@ func TestFetchPagesToTheEnd(t *testing.T) {
 	require.True(t, res.Full)
 	require.Empty(t, res.Cursor)
 
-	sites := sink.byID(record.KindSite)
+	sites := sink.ByID(record.KindSite)
 	require.Len(t, sites, len(locs))
 	for _, l := range locs {
 		s := sites[strconv.Itoa(l.ID)]
@@ -35,7 +35,7 @@ func TestFetchPagesToTheEnd(t *testing.T) {
 	}
 	seen := map[string]int{}
 	firstAsset := -1
-	for i, r := range sink.records() {
+	for i, r := range sink.Records() {
 		if r.Kind == record.KindAsset {
 			seen[r.ID]++
 			if firstAsset < 0 {
@@ -49,7 +49,7 @@ func TestFetchPagesToTheEnd(t *testing.T) {
 	for id, n := range seen {
 		require.Equal(t, 1, n, "computer %s delivered %d times", id, n)
 	}
-	require.Len(t, sink.pages, 1+11, "one locations page, 11 computer pages of 25")
+	require.Len(t, sink.Pages, 1+11, "one locations page, 11 computer pages of 25")
 	require.Equal(t, int64(1), b.emu.Stats().TokenRequests)
 }
 
@@ -75,13 +75,13 @@ func TestFieldMapping(t *testing.T) {
 	_, sink, err := b.fetch(t)
 	require.NoError(t, err)
 
-	site := sink.byID(record.KindSite)[strconv.Itoa(loc.ID)]
+	site := sink.ByID(record.KindSite)[strconv.Itoa(loc.ID)]
 	require.Equal(t, map[string]string{
 		record.AttrName: "Main", record.AttrSourceSiteID: strconv.Itoa(loc.ID), record.AttrSourceSiteName: "Main",
 		record.AttrSourceOrgID: strconv.Itoa(cl.ID), record.AttrSourceOrgName: "Acme",
 	}, site.Attrs)
 
-	r := sink.byID(record.KindAsset)[strconv.Itoa(c.ID)]
+	r := sink.ByID(record.KindAsset)[strconv.Itoa(c.ID)]
 	require.Equal(t, record.Present, r.State)
 	require.Equal(t, map[string]string{
 		record.AttrName:             "ACCT-PC-07",
@@ -111,7 +111,7 @@ func TestFieldMapping(t *testing.T) {
 	require.NoError(t, b.emu.UpdateComputer(c.ID, func(c *cwautomate.Computer) { c.IsVirtualMachine, c.Status = true, "Offline" }))
 	_, sink, err = b.fetch(t)
 	require.NoError(t, err)
-	r = sink.byID(record.KindAsset)[strconv.Itoa(c.ID)]
+	r = sink.ByID(record.KindAsset)[strconv.Itoa(c.ID)]
 	require.Equal(t, "virtual_machine", r.Attrs[record.AttrAssetType])
 	require.Equal(t, "false", r.Attrs[record.AttrOnline])
 }
@@ -129,7 +129,7 @@ func TestConditionNarrowsTheComputers(t *testing.T) {
 			servers++
 		}
 	}
-	require.Len(t, sink.byID(record.KindAsset), servers)
+	require.Len(t, sink.ByID(record.KindAsset), servers)
 }
 
 func TestRemovedComputerIsAbsentFromTheNextListing(t *testing.T) {
@@ -143,7 +143,7 @@ func TestRemovedComputerIsAbsentFromTheNextListing(t *testing.T) {
 	res, sink, err := b.fetch(t)
 	require.NoError(t, err)
 	require.True(t, res.Full)
-	assets := sink.byID(record.KindAsset)
+	assets := sink.ByID(record.KindAsset)
 	require.Len(t, assets, 29)
 	require.NotContains(t, assets, strconv.Itoa(comps[3].ID))
 }
@@ -156,7 +156,7 @@ func TestTokenExpiredMidRun(t *testing.T) {
 	b.emu.Inject(cwautomate.Fault{Path: "/computers", After: 2, Kind: cwautomate.FaultExpireToken})
 	_, sink, err := b.fetch(t)
 	require.NoError(t, err)
-	require.Len(t, sink.byID(record.KindAsset), len(comps))
+	require.Len(t, sink.ByID(record.KindAsset), len(comps))
 	require.Equal(t, int64(2), b.emu.Stats().TokenRequests)
 }
 
@@ -168,7 +168,7 @@ func TestThrottlingRetryAfterIsHonoured(t *testing.T) {
 	b.emu.Inject(cwautomate.Fault{Path: "/computers", After: 1, Status: 429, RetryAfter: "4", Times: 2})
 	_, sink, err := b.fetch(t)
 	require.NoError(t, err)
-	require.Len(t, sink.byID(record.KindAsset), len(comps))
+	require.Len(t, sink.ByID(record.KindAsset), len(comps))
 	require.Equal(t, []time.Duration{4 * time.Second, 4 * time.Second}, b.sleep.all())
 }
 
@@ -221,7 +221,7 @@ func TestBudgetSlowsTheRunInsteadOfBeingThrottled(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, b.emu.Stats().Throttled)
 	require.Greater(t, time.Since(start), 2*time.Second, "the run slowed down")
-	last := sink.progress[len(sink.progress)-1]
+	last := sink.Reports[len(sink.Reports)-1]
 	require.True(t, last.Budgeted)
 	require.Equal(t, 14, last.Requests)
 

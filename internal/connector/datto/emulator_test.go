@@ -27,7 +27,7 @@ func TestFetchPagesToTheEnd(t *testing.T) {
 	require.True(t, res.Full)
 	require.NotEmpty(t, res.Cursor)
 
-	recs := sink.records()
+	recs := sink.Records()
 	// Sites first, then assets, each exactly once.
 	firstAsset := -1
 	seen := map[string]int{}
@@ -40,13 +40,13 @@ func TestFetchPagesToTheEnd(t *testing.T) {
 			require.Less(t, firstAsset, 0, "a site after an asset")
 		}
 	}
-	require.Len(t, sink.byID(record.KindSite), len(sites))
-	assets := sink.byID(record.KindAsset)
+	require.Len(t, sink.ByID(record.KindSite), len(sites))
+	assets := sink.ByID(record.KindAsset)
 	require.Len(t, assets, len(devs))
 	for k, n := range seen {
 		require.Equal(t, 1, n, "%s delivered %d times", k, n)
 	}
-	require.Len(t, sink.pages, 1+13, "one sites page and 13 device pages of 50")
+	require.Len(t, sink.Pages, 1+13, "one sites page and 13 device pages of 50")
 	st := b.emu.Stats()
 	audited := 0
 	for _, d := range devs {
@@ -98,14 +98,14 @@ func TestFieldMapping(t *testing.T) {
 
 	_, sink, err := b.fetch(t, "")
 	require.NoError(t, err)
-	sr := sink.byID(record.KindSite)[site.UID]
+	sr := sink.ByID(record.KindSite)[site.UID]
 	require.Equal(t, map[string]string{
 		record.AttrName: "Contoso HQ", record.AttrSourceSiteID: site.UID, record.AttrSourceSiteName: "Contoso HQ",
 		record.AttrSourceOrgID: site.UID, record.AttrSourceOrgName: "Contoso Ltd",
 		"custom.autotask_company_name": "Contoso Ltd", "custom.autotask_company_id": "29001",
 	}, sr.Attrs, "a Datto site is a customer: the organisation, named by its PSA company")
 
-	r := sink.byID(record.KindAsset)[d.UID]
+	r := sink.ByID(record.KindAsset)[d.UID]
 	require.Equal(t, record.Present, r.State)
 	require.Equal(t, map[string]string{
 		record.AttrName:             "CONTOSO-LT-07",
@@ -181,7 +181,7 @@ func TestOnlyChangedDevicesAreAuditedAgain(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, res2.Full)
 	require.Equal(t, first+2, b.emu.Stats().Audits, "only the changed and the new device are audited")
-	assets := sink.byID(record.KindAsset)
+	assets := sink.ByID(record.KindAsset)
 	require.Len(t, assets, len(devs)+1)
 	require.Equal(t, "NEWSERIAL1", assets[changed].Attrs[record.AttrSerial])
 	require.Equal(t, "NEW-SN-01", assets[added.UID].Attrs[record.AttrSerial])
@@ -197,7 +197,7 @@ func TestOnlyChangedDevicesAreAuditedAgain(t *testing.T) {
 	_, sink, err = b.fetch(t, `{"v":99}`)
 	require.NoError(t, err)
 	require.Equal(t, 2*first+3, b.emu.Stats().Audits)
-	require.Equal(t, "SN00000020", sink.byID(record.KindAsset)[devs[20].UID].Attrs[record.AttrSerial])
+	require.Equal(t, "SN00000020", sink.ByID(record.KindAsset)[devs[20].UID].Attrs[record.AttrSerial])
 }
 
 func TestRemovedDeviceIsAbsentFromTheNextListing(t *testing.T) {
@@ -211,7 +211,7 @@ func TestRemovedDeviceIsAbsentFromTheNextListing(t *testing.T) {
 	res, sink, err := b.fetch(t, res.Cursor)
 	require.NoError(t, err)
 	require.True(t, res.Full, "the engine may sweep what is missing")
-	assets := sink.byID(record.KindAsset)
+	assets := sink.ByID(record.KindAsset)
 	require.Len(t, assets, 39)
 	require.NotContains(t, assets, devs[5].UID)
 	cache, err := parseCursor(res.Cursor)
@@ -227,7 +227,7 @@ func TestTokenExpiredMidRun(t *testing.T) {
 	b.emu.Inject(datto.Fault{Path: "/account/devices", After: 2, Kind: datto.FaultExpireToken})
 	_, sink, err := b.fetch(t, "")
 	require.NoError(t, err)
-	require.Len(t, sink.byID(record.KindAsset), len(devs))
+	require.Len(t, sink.ByID(record.KindAsset), len(devs))
 	require.Equal(t, int64(2), b.emu.Stats().TokenRequests)
 }
 
@@ -240,12 +240,12 @@ func TestThrottlingRetryAfterIsHonoured(t *testing.T) {
 	b.emu.Inject(datto.Fault{Path: "/audit/device", After: 5, Status: 429, RetryAfter: "3"})
 	_, sink, err := b.fetch(t, "")
 	require.NoError(t, err)
-	require.Len(t, sink.byID(record.KindAsset), len(devs))
+	require.Len(t, sink.ByID(record.KindAsset), len(devs))
 	slept := b.sleep.all()
 	require.Contains(t, slept, 7*time.Second)
 	require.Contains(t, slept, 3*time.Second)
 	waited := false
-	for _, p := range sink.progress {
+	for _, p := range sink.Reports {
 		waited = waited || p.Waiting == 7*time.Second
 	}
 	require.True(t, waited, "progress reports the wait")
@@ -329,7 +329,7 @@ func TestBudgetSlowsTheRunInsteadOfBeingThrottled(t *testing.T) {
 	require.Zero(t, st.Throttled, "the budget never lets the quota be reached")
 	require.LessOrEqual(t, st.PeakWindow, 18)
 	require.Greater(t, elapsed, 2*time.Second, "the run slowed down")
-	last := sink.progress[len(sink.progress)-1]
+	last := sink.Reports[len(sink.Reports)-1]
 	require.True(t, last.Budgeted)
 	require.Positive(t, last.Requests)
 
@@ -397,8 +397,8 @@ func TestSitesOnlyKeepsTheCursor(t *testing.T) {
 	res2, err := b.src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindSite}, Cursor: res.Cursor}, sink)
 	require.NoError(t, err)
 	require.Equal(t, res.Cursor, res2.Cursor, "the audit data survives a sites-only run")
-	require.Len(t, sink.byID(record.KindSite), 3)
-	require.Empty(t, sink.byID(record.KindAsset))
+	require.Len(t, sink.ByID(record.KindSite), 3)
+	require.Empty(t, sink.ByID(record.KindAsset))
 	require.Equal(t, before.Audits, b.emu.Stats().Audits)
 
 	_, err = b.src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindUser}}, sink)
@@ -422,7 +422,7 @@ func TestPrintersAndESXiHostsUseTheirAudits(t *testing.T) {
 	require.NoError(t, err)
 	_, sink, err := b.fetch(t, "")
 	require.NoError(t, err)
-	assets := sink.byID(record.KindAsset)
+	assets := sink.ByID(record.KindAsset)
 	var printer, esxi, network bool
 	for _, d := range devs {
 		r := assets[d.UID]
@@ -462,17 +462,17 @@ func TestRefusedAuditKeepsTheLastKnownData(t *testing.T) {
 	b.emu.Inject(datto.Fault{Path: "/audit/device/" + uid, Status: 400})
 	res, sink, err := b.fetch(t, res.Cursor)
 	require.NoError(t, err, "one device Datto will not audit does not fail the run")
-	require.Equal(t, "SN00000003", sink.byID(record.KindAsset)[uid].Attrs[record.AttrSerial], "the last known audit")
+	require.Equal(t, "SN00000003", sink.ByID(record.KindAsset)[uid].Attrs[record.AttrSerial], "the last known audit")
 
 	_, sink, err = b.fetch(t, res.Cursor)
 	require.NoError(t, err)
-	require.Equal(t, "NEW-SERIAL", sink.byID(record.KindAsset)[uid].Attrs[record.AttrSerial], "tried again and taken")
+	require.Equal(t, "NEW-SERIAL", sink.ByID(record.KindAsset)[uid].Attrs[record.AttrSerial], "tried again and taken")
 
 	// A device never audited before, whose audit is gone, has no audit data.
 	b.emu.Inject(datto.Fault{Path: "/audit/device/" + devs[4].UID, Status: 404})
 	_, sink, err = b.fetch(t, "")
 	require.NoError(t, err)
-	require.NotContains(t, sink.byID(record.KindAsset)[devs[4].UID].Attrs, record.AttrSerial)
+	require.NotContains(t, sink.ByID(record.KindAsset)[devs[4].UID].Attrs, record.AttrSerial)
 }
 
 // hookSink calls onPage after storing each page, between two requests of
@@ -506,7 +506,7 @@ func TestDeviceRemovedDuringTheListingHidesNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, res.Full)
 	seen := map[string]int{}
-	for _, r := range sink.records() {
+	for _, r := range sink.Records() {
 		if r.Kind == record.KindAsset {
 			seen[r.ID]++
 		}

@@ -88,7 +88,7 @@ func TestHeavyRealLimitScaled(t *testing.T) {
 	require.NoError(t, err)
 	first := time.Since(start)
 	st1 := emu.Stats()
-	require.Len(t, sink.byID(record.KindAsset), len(devs))
+	require.Len(t, sink.ByID(record.KindAsset), len(devs))
 	require.Zero(t, st1.Throttled+st1.Blocked, "the budget keeps the run under the quota")
 
 	// Steady state, a while later: 2 % of the devices sent a new audit.

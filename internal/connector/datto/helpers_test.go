@@ -10,51 +10,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/connector/connectortest"
 	"github.com/integrator-oss/integrator/internal/emulator/datto"
 	"github.com/integrator-oss/integrator/internal/httpclient"
-	"github.com/integrator-oss/integrator/internal/record"
 	"github.com/integrator-oss/integrator/internal/secret"
 )
 
-// testSink records what Fetch hands it.
-type testSink struct {
-	mu       sync.Mutex
-	pages    [][]record.Record
-	progress []connector.Progress
-}
-
-func (s *testSink) Page(_ context.Context, recs []record.Record) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.pages = append(s.pages, recs)
-	return nil
-}
-
-func (s *testSink) Progress(p connector.Progress) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.progress = append(s.progress, p)
-}
-
-func (s *testSink) records() []record.Record {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var all []record.Record
-	for _, p := range s.pages {
-		all = append(all, p...)
-	}
-	return all
-}
-
-func (s *testSink) byID(kind record.Kind) map[string]record.Record {
-	out := map[string]record.Record{}
-	for _, r := range s.records() {
-		if r.Kind == kind {
-			out[r.ID] = r
-		}
-	}
-	return out
-}
+type testSink = connectortest.Sink
 
 // fakeSleep records waits instead of sleeping.
 type fakeSleep struct {

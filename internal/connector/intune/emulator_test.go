@@ -23,8 +23,8 @@ func TestFetchPagesToTheEnd(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, res.Full, "intune has no delta: every fetch is full")
 	require.Empty(t, res.Cursor)
-	require.Len(t, sink.pages, 10, "95 devices in pages of 10")
-	got := byID(sink.records())
+	require.Len(t, sink.Pages, 10, "95 devices in pages of 10")
+	got := byID(sink.Records())
 	require.Len(t, got, 95)
 	upns := map[string]bool{}
 	for _, u := range b.emu.Users() {
@@ -38,7 +38,7 @@ func TestFetchPagesToTheEnd(t *testing.T) {
 			require.True(t, upns[r.Attrs[record.AttrPrimaryUser]])
 		}
 	}
-	last := sink.progress[len(sink.progress)-1]
+	last := sink.Reports[len(sink.Reports)-1]
 	require.Equal(t, 11, last.Requests, "a token and ten pages")
 	require.True(t, last.Budgeted)
 }
@@ -62,7 +62,7 @@ func TestFetchMapsOneDevice(t *testing.T) {
 
 	_, sink, err := b.fetch(t)
 	require.NoError(t, err)
-	got := byID(sink.records())
+	got := byID(sink.Records())
 	require.Equal(t, record.Record{Kind: record.KindAsset, ID: id, State: record.Present, Attrs: map[string]string{
 		record.AttrName:                             "ACC-LT-042",
 		record.AttrHostname:                         "ACC-LT-042",
@@ -105,13 +105,13 @@ func TestRemovedDeviceIsAbsentFromTheNextFullListing(t *testing.T) {
 	b.emu.GenerateManagedDevices(25, 2)
 	_, sink, err := b.fetch(t)
 	require.NoError(t, err)
-	gone := sink.records()[7].ID
+	gone := sink.Records()[7].ID
 	require.NoError(t, b.emu.RemoveManagedDevice(gone))
 
 	res, sink, err := b.fetch(t)
 	require.NoError(t, err)
 	require.True(t, res.Full)
-	got := byID(sink.records())
+	got := byID(sink.Records())
 	require.Len(t, got, 24)
 	require.NotContains(t, got, gone)
 }
@@ -124,7 +124,7 @@ func TestExpiredTokenMidRunIsRenewed(t *testing.T) {
 
 	_, sink, err := b.fetch(t)
 	require.NoError(t, err)
-	require.Len(t, sink.records(), 50)
+	require.Len(t, sink.Records(), 50)
 	require.Equal(t, int64(2), b.emu.Stats().TokenRequests, "one token at the start, one after the 401")
 }
 
@@ -136,10 +136,10 @@ func TestThrottlingHonoursRetryAfter(t *testing.T) {
 
 	_, sink, err := b.fetch(t)
 	require.NoError(t, err)
-	require.Len(t, sink.records(), 30)
+	require.Len(t, sink.Records(), 30)
 	require.Equal(t, []time.Duration{7 * time.Second, 7 * time.Second}, b.sleep.all())
 	waited := false
-	for _, p := range sink.progress {
+	for _, p := range sink.Reports {
 		waited = waited || p.Waiting == 7*time.Second
 	}
 	require.True(t, waited, "progress shows the wait")
@@ -156,7 +156,7 @@ func TestFailingPageFailsTheFetch(t *testing.T) {
 	require.Contains(t, err.Error(), "page 3")
 	require.True(t, connector.IsRetryable(err))
 	require.False(t, res.Full)
-	require.Len(t, sink.records(), 20, "the pages before the failure were delivered; the run fails")
+	require.Len(t, sink.Records(), 20, "the pages before the failure were delivered; the run fails")
 
 	b.emu.ClearFaults()
 	b.emu.Inject(graph.Fault{Path: "managedDevices", After: 1, Kind: graph.FaultMalformed})
@@ -195,11 +195,11 @@ func TestBudgetSlowsTheRunInsteadOfBeingThrottled(t *testing.T) {
 	start := time.Now()
 	_, sink, err := b.fetch(t)
 	require.NoError(t, err)
-	require.Len(t, sink.records(), 30)
+	require.Len(t, sink.Records(), 30)
 	require.Zero(t, b.emu.Stats().Throttled, "a budgeted run is never throttled")
 	require.Greater(t, time.Since(start), 900*time.Millisecond, "30 requests at 15/s after a burst of 15 take about a second")
-	low := sink.progress[0].Budget
-	for _, p := range sink.progress {
+	low := sink.Reports[0].Budget
+	for _, p := range sink.Reports {
 		require.True(t, p.Budgeted)
 		low = min(low, p.Budget)
 	}

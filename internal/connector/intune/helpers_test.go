@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/connector/connectortest"
 	"github.com/integrator-oss/integrator/internal/emulator/graph"
 	"github.com/integrator-oss/integrator/internal/httpclient"
 	"github.com/integrator-oss/integrator/internal/record"
@@ -19,35 +20,7 @@ import (
 
 const emuSecret = "intune-secret-Xq7~Lp"
 
-// testSink records what Fetch hands it.
-type testSink struct {
-	mu       sync.Mutex
-	pages    [][]record.Record
-	progress []connector.Progress
-}
-
-func (s *testSink) Page(_ context.Context, recs []record.Record) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.pages = append(s.pages, recs)
-	return nil
-}
-
-func (s *testSink) Progress(p connector.Progress) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.progress = append(s.progress, p)
-}
-
-func (s *testSink) records() []record.Record {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []record.Record
-	for _, p := range s.pages {
-		out = append(out, p...)
-	}
-	return out
-}
+type testSink = connectortest.Sink
 
 // fakeSleep records the waits between attempts and returns at once.
 type fakeSleep struct {

@@ -24,9 +24,9 @@ func TestFetchPagesEverySiteToTheEnd(t *testing.T) {
 	require.True(t, res.Full, "every run is a full listing")
 	require.Empty(t, res.Cursor)
 
-	require.Len(t, sink.ofKind(record.KindSite), 2)
-	require.Equal(t, record.KindSite, sink.pages[0][0].Kind, "sites come before the assets")
-	assets := sink.ofKind(record.KindAsset)
+	require.Len(t, sink.ByID(record.KindSite), 2)
+	require.Equal(t, record.KindSite, sink.Pages[0][0].Kind, "sites come before the assets")
+	assets := sink.ByID(record.KindAsset)
 	require.Len(t, assets, 57)
 	for _, site := range []string{s1, s2} {
 		for _, k := range b.emu.Keys(site) {
@@ -35,7 +35,7 @@ func TestFetchPagesEverySiteToTheEnd(t *testing.T) {
 			require.Equal(t, site, a.Attrs[record.AttrSourceSiteID])
 		}
 	}
-	require.Greater(t, len(sink.pages), 8, "several pages per site")
+	require.Greater(t, len(sink.Pages), 8, "several pages per site")
 	require.EqualValues(t, 1+7+2, b.emu.Stats().Requests, "one sites query, then ceil(45/7) and ceil(12/7) pages")
 }
 
@@ -61,7 +61,7 @@ func TestFieldMapping(t *testing.T) {
 
 	sink, _, err := b.fetch(t)
 	require.NoError(t, err)
-	got := sink.ofKind(record.KindAsset)[key]
+	got := sink.ByID(record.KindAsset)[key]
 	require.Equal(t, record.Present, got.State)
 	want := map[string]string{
 		record.AttrName:                         "FIN-LT-08",
@@ -101,7 +101,7 @@ func TestFieldMapping(t *testing.T) {
 
 	require.Equal(t, map[string]string{
 		record.AttrName: "Contoso HQ", record.AttrSourceSiteID: site, record.AttrSourceSiteName: "Contoso HQ",
-	}, sink.ofKind(record.KindSite)[site].Attrs)
+	}, sink.ByID(record.KindSite)[site].Attrs)
 }
 
 func TestAssetTypes(t *testing.T) {
@@ -134,7 +134,7 @@ func TestRetiredStatesAreDisabled(t *testing.T) {
 	}
 	sink, _, err := b.fetch(t)
 	require.NoError(t, err)
-	assets := sink.ofKind(record.KindAsset)
+	assets := sink.ByID(record.KindAsset)
 	require.Equal(t, record.Present, assets[keys[0]].State)
 	require.Equal(t, record.Disabled, assets[keys[1]].State, "states compare without regard to case")
 	require.Equal(t, "broken", assets[keys[1]].Reason)
@@ -157,7 +157,7 @@ func TestRemovedAssetIsAbsentFromTheNextListing(t *testing.T) {
 	sink, res, err := b.fetch(t)
 	require.NoError(t, err)
 	require.True(t, res.Full, "the engine may sweep what a full listing lacks")
-	assets := sink.ofKind(record.KindAsset)
+	assets := sink.ByID(record.KindAsset)
 	require.Len(t, assets, 19)
 	require.NotContains(t, assets, keys[3])
 	require.Equal(t, other, assets[keys[4]].Attrs[record.AttrSourceSiteID], "a moved asset keeps its key")
@@ -174,8 +174,8 @@ func TestConfiguredSites(t *testing.T) {
 	b.src.siteIDs = []string{s1}
 	sink, _, err := b.fetch(t)
 	require.NoError(t, err)
-	require.Len(t, sink.ofKind(record.KindSite), 1)
-	require.Len(t, sink.ofKind(record.KindAsset), 3)
+	require.Len(t, sink.ByID(record.KindSite), 1)
+	require.Len(t, sink.ByID(record.KindAsset), 3)
 
 	_, _, err = b2.fetch(t)
 	require.ErrorIs(t, err, connector.ErrForbidden)
@@ -196,7 +196,7 @@ func TestRevokedTokenMidRunFailsAsUnauthorized(t *testing.T) {
 	require.ErrorContains(t, err, "UNAUTHENTICATED")
 	require.NotContains(t, err.Error(), b.emu.Token())
 	require.False(t, connector.IsRetryable(err), "a refused token does not heal by retrying")
-	require.NotEmpty(t, sink.ofKind(record.KindAsset), "pages before the failure were delivered; the run still fails")
+	require.NotEmpty(t, sink.ByID(record.KindAsset), "pages before the failure were delivered; the run still fails")
 }
 
 func TestThrottlingHonoursRetryAfter(t *testing.T) {
@@ -209,14 +209,14 @@ func TestThrottlingHonoursRetryAfter(t *testing.T) {
 	sink, res, err := b.fetch(t)
 	require.NoError(t, err)
 	require.True(t, res.Full)
-	require.Len(t, sink.ofKind(record.KindAsset), 30)
+	require.Len(t, sink.ByID(record.KindAsset), 30)
 	require.Positive(t, b.emu.Stats().Throttled)
 	require.LessOrEqual(t, b.emu.Stats().PeakMinute, 5)
 	for _, d := range b.clock.sleeps() {
 		require.Equal(t, time.Minute, d, "every wait is the minute Retry-After asks for")
 	}
 	var waited bool
-	for _, p := range sink.progress {
+	for _, p := range sink.Reports {
 		waited = waited || p.Waiting == time.Minute
 	}
 	require.True(t, waited, "the sink hears about the waits")
@@ -271,16 +271,16 @@ func TestBudgetSlowsTheRunInsteadOfBeingThrottled(t *testing.T) {
 	sink, res, err := slow.fetch(t)
 	require.NoError(t, err)
 	require.True(t, res.Full)
-	require.Len(t, sink.ofKind(record.KindAsset), 24)
+	require.Len(t, sink.ByID(record.KindAsset), 24)
 	require.Zero(t, slow.emu.Stats().Throttled, "a budgeted run is never throttled")
 	require.Greater(t, time.Since(start), 3*time.Second, "the budget slowed the run: 9 requests, 2 at once, then 2 a second")
 	low := 2
-	for _, p := range sink.progress {
+	for _, p := range sink.Reports {
 		require.True(t, p.Budgeted)
 		low = min(low, p.Budget)
 	}
 	require.Zero(t, low, "the budget ran down during the run")
-	require.Equal(t, int(slow.emu.Stats().Requests), sink.progress[len(sink.progress)-1].Requests)
+	require.Equal(t, int(slow.emu.Stats().Requests), sink.Reports[len(sink.Reports)-1].Requests)
 }
 
 func TestCheck(t *testing.T) {
@@ -301,12 +301,12 @@ func TestCancelledRunStops(t *testing.T) {
 	b := setup(t, emu.Options{RateLimit: -1}, func(c *Config) { c.PageSize = 5 })
 	b.emu.Generate("", 40, 1)
 	ctx, cancel := context.WithCancel(t.Context())
-	sink := &testSink{onPage: func(n int, _ []record.Record) {
+	sink := &testSink{OnPage: func(n int, _ []record.Record) {
 		if n == 2 {
 			cancel()
 		}
 	}}
 	_, err := b.src.Fetch(ctx, connector.FetchRequest{}, sink)
 	require.ErrorIs(t, err, context.Canceled)
-	require.Len(t, sink.pages, 2, "no page after the cancellation")
+	require.Len(t, sink.Pages, 2, "no page after the cancellation")
 }

@@ -62,7 +62,7 @@ func TestFetchEverythingToTheEnd(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, res.Full)
 	require.Empty(t, res.Cursor)
-	recs := sink.records()
+	recs := sink.Records()
 
 	// Sites come first, one per location, with their organisation.
 	sites := ofKind(recs, record.KindSite)
@@ -93,10 +93,10 @@ func TestFetchEverythingToTheEnd(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(a.Attrs[record.AttrSoftware]), &sw))
 		require.Len(t, sw, len(d.Software), "device %d: the software query was read to its end", d.ID)
 	}
-	for _, p := range sink.pages {
+	for _, p := range sink.Pages {
 		require.LessOrEqual(t, len(p), 10, "pages are streamed")
 	}
-	last := sink.progress[len(sink.progress)-1]
+	last := sink.Reports[len(sink.Reports)-1]
 	require.True(t, last.Budgeted)
 	require.Equal(t, int(b.emu.Stats().Requests), last.Requests, "every request is counted")
 }
@@ -127,7 +127,7 @@ func TestFetchMapsOneDevice(t *testing.T) {
 
 	_, sink, err := b.fetch(t, record.KindAsset)
 	require.NoError(t, err)
-	recs := sink.records()
+	recs := sink.Records()
 	require.Len(t, recs, 1, "only assets were asked for")
 	require.Equal(t, record.Record{Kind: record.KindAsset, ID: strconv.Itoa(id), State: record.Present, Attrs: map[string]string{
 		record.AttrName:                      "Reception PC",
@@ -166,7 +166,7 @@ func TestRemovedAndMovedDevices(t *testing.T) {
 	res, sink, err := b.fetch(t, record.KindAsset)
 	require.NoError(t, err)
 	require.True(t, res.Full)
-	got := byID(sink.records())
+	got := byID(sink.Records())
 	require.Len(t, got, 29)
 	require.NotContains(t, got, strconv.Itoa(gone))
 	require.Equal(t, "2", got[strconv.Itoa(moved)].Attrs[record.AttrSourceOrgID])
@@ -181,7 +181,7 @@ func TestExpiredTokenMidRunIsRenewed(t *testing.T) {
 
 	_, sink, err := b.fetch(t)
 	require.NoError(t, err)
-	require.Len(t, ofKind(sink.records(), record.KindAsset), 40)
+	require.Len(t, ofKind(sink.Records(), record.KindAsset), 40)
 	require.Equal(t, int64(2), b.emu.Stats().TokenRequests)
 }
 
@@ -193,7 +193,7 @@ func TestThrottlingHonoursRetryAfter(t *testing.T) {
 
 	_, sink, err := b.fetch(t)
 	require.NoError(t, err)
-	require.Len(t, ofKind(sink.records(), record.KindAsset), 20)
+	require.Len(t, ofKind(sink.Records(), record.KindAsset), 20)
 	require.Equal(t, []time.Duration{5 * time.Second, 5 * time.Second}, b.sleep.all())
 }
 
@@ -253,7 +253,7 @@ func TestBudgetSlowsTheRunInsteadOfBeingThrottled(t *testing.T) {
 	require.Greater(t, b.emu.Stats().Requests, int64(20))
 	require.Greater(t, time.Since(start), 400*time.Millisecond, "the run waited for its budget")
 	low := 100
-	for _, p := range sink.progress {
+	for _, p := range sink.Reports {
 		require.True(t, p.Budgeted)
 		low = min(low, p.Budget)
 	}

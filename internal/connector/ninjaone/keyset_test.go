@@ -58,7 +58,7 @@ func TestKeysetToleratesAnInclusiveAfter(t *testing.T) {
 	_, err = src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindSite}}, sink)
 	require.NoError(t, err)
 	seen := map[string]int{}
-	for _, r := range sink.records() {
+	for _, r := range sink.Records() {
 		seen[r.ID]++
 	}
 	require.Len(t, seen, locations)

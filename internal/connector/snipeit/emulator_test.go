@@ -26,9 +26,9 @@ func TestFetchPagesToTheEnd(t *testing.T) {
 	require.True(t, res.Full, "every run is a full listing")
 	require.Empty(t, res.Cursor)
 
-	sites := sink.ofKind(record.KindSite)
+	sites := sink.ByID(record.KindSite)
 	require.Len(t, sites, 4)
-	assets := sink.ofKind(record.KindAsset)
+	assets := sink.ByID(record.KindAsset)
 	require.Len(t, assets, 87, "85 live assets and 2 soft-deleted ones")
 	for i := 1; i <= 87; i++ {
 		_, ok := assets[strconv.Itoa(i)]
@@ -36,11 +36,11 @@ func TestFetchPagesToTheEnd(t *testing.T) {
 	}
 	require.Equal(t, record.Disabled, assets["5"].State)
 	require.Equal(t, "deleted", assets["5"].Reason)
-	require.Greater(t, len(sink.pages), 10, "several pages")
-	require.Equal(t, record.KindSite, sink.pages[0][0].Kind, "sites come before the assets")
+	require.Greater(t, len(sink.Pages), 10, "several pages")
+	require.Equal(t, record.KindSite, sink.Pages[0][0].Kind, "sites come before the assets")
 
 	n := 0
-	for _, r := range sink.records() {
+	for _, r := range sink.Records() {
 		if r.Kind == record.KindAsset {
 			n++
 		}
@@ -65,7 +65,7 @@ func TestFieldMapping(t *testing.T) {
 
 	sink, _, err := b.fetch(t)
 	require.NoError(t, err)
-	got := sink.ofKind(record.KindAsset)[strconv.Itoa(id)]
+	got := sink.ByID(record.KindAsset)[strconv.Itoa(id)]
 	require.Equal(t, record.Present, got.State)
 	want := map[string]string{
 		record.AttrName:                              "LT-0017",
@@ -98,7 +98,7 @@ func TestFieldMapping(t *testing.T) {
 	}
 	require.Len(t, got.Attrs, len(want), "no attribute beyond those checked: %v", got.Attrs)
 
-	site := sink.ofKind(record.KindSite)[strconv.Itoa(loc)]
+	site := sink.ByID(record.KindSite)[strconv.Itoa(loc)]
 	require.Equal(t, map[string]string{
 		record.AttrName: "London HQ", record.AttrSourceSiteID: strconv.Itoa(loc), record.AttrSourceSiteName: "London HQ",
 		record.AttrSourceOrgID: strconv.Itoa(company), record.AttrSourceOrgName: "Contoso Ltd",
@@ -117,7 +117,7 @@ func TestRetiredStatusesAreDisabled(t *testing.T) {
 
 	sink, _, err := b.fetch(t)
 	require.NoError(t, err)
-	assets := sink.ofKind(record.KindAsset)
+	assets := sink.ByID(record.KindAsset)
 	for id, reason := range map[string]string{"1": "Archived", "2": "Broken - Not Fixable", "3": "Lost/Stolen"} {
 		require.Equal(t, record.Disabled, assets[id].State, id)
 		require.Equal(t, reason, assets[id].Reason, id)
@@ -138,7 +138,7 @@ func TestRemovedAssetIsAbsentFromTheNextListing(t *testing.T) {
 	sink, res, err := b.fetch(t)
 	require.NoError(t, err)
 	require.True(t, res.Full, "the engine may sweep what a full listing lacks")
-	assets := sink.ofKind(record.KindAsset)
+	assets := sink.ByID(record.KindAsset)
 	require.Len(t, assets, 19)
 	require.NotContains(t, assets, "7")
 	require.Equal(t, "New Site", assets["9"].Attrs[record.AttrSourceSiteName])
@@ -151,7 +151,7 @@ func TestAssetDeletedBetweenPagesIsNotSkipped(t *testing.T) {
 	t.Parallel()
 	b := setup(t, emu.Options{RateLimit: -1}, func(c *Config) { c.PageSize = 10 })
 	b.emu.Generate(50, emu.GenerateOptions{})
-	sink := &testSink{onPage: func(_ int, recs []record.Record) {
+	sink := &testSink{OnPage: func(_ int, recs []record.Record) {
 		if recs[0].Kind == record.KindAsset && recs[0].ID == "1" {
 			for _, id := range []int{2, 3, 4} {
 				require.NoError(t, b.emu.PurgeAsset(id))
@@ -161,7 +161,7 @@ func TestAssetDeletedBetweenPagesIsNotSkipped(t *testing.T) {
 	res, err := b.src.Fetch(t.Context(), connector.FetchRequest{Kinds: []record.Kind{record.KindAsset}}, sink)
 	require.NoError(t, err)
 	require.True(t, res.Full)
-	assets := sink.ofKind(record.KindAsset)
+	assets := sink.ByID(record.KindAsset)
 	for i := 5; i <= 50; i++ {
 		_, ok := assets[strconv.Itoa(i)]
 		require.True(t, ok, "asset %d was skipped", i)
@@ -180,7 +180,7 @@ func TestRevokedTokenMidRunFailsAsUnauthorized(t *testing.T) {
 	require.ErrorContains(t, err, "personal access token")
 	require.NotContains(t, err.Error(), b.emu.Token())
 	require.False(t, connector.IsRetryable(err), "a refused token does not heal by retrying")
-	require.NotEmpty(t, sink.records(), "pages before the failure were delivered; the run still fails")
+	require.NotEmpty(t, sink.Records(), "pages before the failure were delivered; the run still fails")
 }
 
 func TestThrottlingHonoursRetryAfter(t *testing.T) {
@@ -193,14 +193,14 @@ func TestThrottlingHonoursRetryAfter(t *testing.T) {
 	sink, res, err := b.fetch(t)
 	require.NoError(t, err)
 	require.True(t, res.Full)
-	require.Len(t, sink.ofKind(record.KindAsset), 30)
+	require.Len(t, sink.ByID(record.KindAsset), 30)
 	require.Positive(t, b.emu.Stats().Throttled)
 	require.LessOrEqual(t, b.emu.Stats().PeakWindow, 4)
 	for _, d := range b.clock.sleeps() {
 		require.Greater(t, d, time.Second, "the waits are the window's remainder, not a backoff step")
 	}
 	var waited bool
-	for _, p := range sink.progress {
+	for _, p := range sink.Reports {
 		waited = waited || p.Waiting > 0
 	}
 	require.True(t, waited, "the sink hears about the waits")
@@ -265,16 +265,16 @@ func TestBudgetSlowsTheRunInsteadOfBeingThrottled(t *testing.T) {
 	sink, res, err := slow.fetch(t)
 	require.NoError(t, err)
 	require.True(t, res.Full)
-	require.Len(t, sink.ofKind(record.KindAsset), 24)
+	require.Len(t, sink.ByID(record.KindAsset), 24)
 	require.Zero(t, slow.emu.Stats().Throttled, "a budgeted run is never throttled")
 	require.Greater(t, time.Since(start), 2*time.Second, "the budget slowed the run")
 	low := 3
-	for _, p := range sink.progress {
+	for _, p := range sink.Reports {
 		require.True(t, p.Budgeted)
 		low = min(low, p.Budget)
 	}
 	require.Zero(t, low, "the budget ran down during the run")
-	require.Equal(t, int(slow.emu.Stats().Requests), sink.progress[len(sink.progress)-1].Requests)
+	require.Equal(t, int(slow.emu.Stats().Requests), sink.Reports[len(sink.Reports)-1].Requests)
 }
 
 func TestCheck(t *testing.T) {
@@ -298,12 +298,12 @@ func TestCancelledRunStops(t *testing.T) {
 	b := setup(t, emu.Options{RateLimit: -1}, func(c *Config) { c.PageSize = 5 })
 	b.emu.Generate(40, emu.GenerateOptions{})
 	ctx, cancel := context.WithCancel(t.Context())
-	sink := &testSink{onPage: func(n int, _ []record.Record) {
+	sink := &testSink{OnPage: func(n int, _ []record.Record) {
 		if n == 2 {
 			cancel()
 		}
 	}}
 	_, err := b.src.Fetch(ctx, connector.FetchRequest{}, sink)
 	require.ErrorIs(t, err, context.Canceled)
-	require.Len(t, sink.pages, 2, "no page after the cancellation")
+	require.Len(t, sink.Pages, 2, "no page after the cancellation")
 }

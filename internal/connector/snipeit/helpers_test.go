@@ -10,9 +10,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/integrator-oss/integrator/internal/connector"
+	"github.com/integrator-oss/integrator/internal/connector/connectortest"
 	emu "github.com/integrator-oss/integrator/internal/emulator/snipeit"
 	"github.com/integrator-oss/integrator/internal/httpclient"
-	"github.com/integrator-oss/integrator/internal/record"
 	"github.com/integrator-oss/integrator/internal/secret"
 )
 
@@ -87,48 +87,4 @@ func (b *testBundle) fetch(t *testing.T) (*testSink, connector.FetchResult, erro
 	return sink, res, err
 }
 
-// testSink records what Fetch hands it; onPage, when set, runs after each
-// page (to change the source between two pages).
-type testSink struct {
-	mu       sync.Mutex
-	pages    [][]record.Record
-	progress []connector.Progress
-	onPage   func(n int, recs []record.Record)
-}
-
-func (s *testSink) Page(_ context.Context, recs []record.Record) error {
-	s.mu.Lock()
-	s.pages = append(s.pages, recs)
-	n, f := len(s.pages), s.onPage
-	s.mu.Unlock()
-	if f != nil {
-		f(n, recs)
-	}
-	return nil
-}
-
-func (s *testSink) Progress(p connector.Progress) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.progress = append(s.progress, p)
-}
-
-func (s *testSink) records() []record.Record {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var all []record.Record
-	for _, p := range s.pages {
-		all = append(all, p...)
-	}
-	return all
-}
-
-func (s *testSink) ofKind(k record.Kind) map[string]record.Record {
-	m := map[string]record.Record{}
-	for _, r := range s.records() {
-		if r.Kind == k {
-			m[r.ID] = r
-		}
-	}
-	return m
-}
+type testSink = connectortest.Sink
