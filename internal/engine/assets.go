@@ -153,16 +153,12 @@ func (r *runner) checkStale(ctx context.Context, tx store.Tx, ws []*assetWork, b
 	for i, w := range ws {
 		ids[i] = w.link.EntityID
 	}
-	as, err := tx.AssetGetMany(ctx, ids)
+	stored, err := byID(ids, r.assetGetter(ctx, tx), assetID)
 	if err != nil {
 		return fmt.Errorf("reading assets: %w", err)
 	}
-	byID := make(map[int64]store.Asset, len(as))
-	for _, a := range as {
-		byID[a.ID] = a
-	}
 	for _, w := range ws {
-		a, ok := byID[w.link.EntityID]
+		a, ok := stored[w.link.EntityID]
 		if !ok || !a.Active || !r.stale(a.LastSeen.Format(time.RFC3339)) {
 			continue
 		}
@@ -408,16 +404,12 @@ func (r *runner) diffAssets(ctx context.Context, tx store.Tx, ws []*assetWork, u
 	for i, w := range ws {
 		ids[i] = w.link.EntityID
 	}
-	as, err := tx.AssetGetMany(ctx, ids)
+	stored, err := byID(ids, r.assetGetter(ctx, tx), assetID)
 	if err != nil {
 		return fmt.Errorf("reading assets: %w", err)
 	}
-	byID := make(map[int64]store.Asset, len(as))
-	for _, a := range as {
-		byID[a.ID] = a
-	}
 	for _, w := range ws {
-		old, ok := byID[w.link.EntityID]
+		old, ok := stored[w.link.EntityID]
 		if !ok {
 			if err := r.matchAssets(ctx, tx, []*assetWork{w}, users, b); err != nil {
 				return err
@@ -546,21 +538,9 @@ func (r *runner) matchAssets(ctx context.Context, tx store.Tx, ws []*assetWork, 
 	if err := r.match(ctx, tx, m, r.p.Settings.Assets.Matching, found); err != nil {
 		return err
 	}
-	var matchedIDs []int64
-	for _, f := range found {
-		if f.id != 0 {
-			matchedIDs = append(matchedIDs, f.id)
-		}
-	}
-	matched := map[int64]store.Asset{}
-	if len(matchedIDs) > 0 {
-		as, err := tx.AssetGetMany(ctx, matchedIDs)
-		if err != nil {
-			return fmt.Errorf("reading matched assets: %w", err)
-		}
-		for _, a := range as {
-			matched[a.ID] = a
-		}
+	matched, err := byID(matchedIDs(found), r.assetGetter(ctx, tx), assetID)
+	if err != nil {
+		return fmt.Errorf("reading matched assets: %w", err)
 	}
 	for i, w := range ws {
 		f := found[i]
@@ -671,3 +651,9 @@ func assetChanges(old, nu store.Asset) []byte {
 	b, _ := json.Marshal(ch)
 	return b
 }
+
+func (r *runner) assetGetter(ctx context.Context, tx store.Tx) func([]int64) ([]store.Asset, error) {
+	return func(ids []int64) ([]store.Asset, error) { return tx.AssetGetMany(ctx, ids) }
+}
+
+func assetID(a store.Asset) int64 { return a.ID }

@@ -167,3 +167,30 @@ func (r *runner) writeRows(ctx context.Context, tx store.Tx, kind record.Kind, b
 	r.writes += int64(len(b.links) + len(b.audits) + len(b.reviews))
 	return nil
 }
+
+// matchedIDs are the entities the rules matched.
+func matchedIDs(found []matchResult) []int64 {
+	var ids []int64
+	for _, f := range found {
+		if f.id != 0 {
+			ids = append(ids, f.id)
+		}
+	}
+	return ids
+}
+
+// byID reads entities by ID with get and keys them by id; no IDs, no read.
+func byID[T any](ids []int64, get func([]int64) ([]T, error), id func(T) int64) (map[int64]T, error) {
+	out := make(map[int64]T, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	es, err := get(ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range es {
+		out[id(e)] = e
+	}
+	return out, nil
+}

@@ -299,21 +299,10 @@ func (r *runner) matchNew(ctx context.Context, tx store.Tx, ws []*userWork, b *u
 	if err := r.match(ctx, tx, m, r.p.Settings.Matching, found); err != nil {
 		return err
 	}
-	var matchedIDs []int64
-	for _, f := range found {
-		if f.id != 0 {
-			matchedIDs = append(matchedIDs, f.id)
-		}
-	}
-	matched := map[int64]store.User{}
-	if len(matchedIDs) > 0 {
-		us, err := tx.UserGetMany(ctx, matchedIDs)
-		if err != nil {
-			return fmt.Errorf("reading matched users: %w", err)
-		}
-		for _, u := range us {
-			matched[u.ID] = u
-		}
+	matched, err := byID(matchedIDs(found), func(ids []int64) ([]store.User, error) { return tx.UserGetMany(ctx, ids) },
+		func(u store.User) int64 { return u.ID })
+	if err != nil {
+		return fmt.Errorf("reading matched users: %w", err)
 	}
 	for i, w := range ws {
 		f := found[i]
