@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/rand"
 	"encoding/hex"
+	"github.com/integrator-oss/integrator/internal/emulator/faultq"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -83,8 +84,7 @@ type Emulator struct {
 	tokMu  sync.Mutex
 	tokens map[string]time.Time
 
-	faultMu sync.Mutex
-	faults  []*faultState
+	faults faultq.Queue[Fault]
 
 	requests      atomic.Int64
 	tokenRequests atomic.Int64

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/rand"
 	"encoding/hex"
+	"github.com/integrator-oss/integrator/internal/emulator/faultq"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -107,8 +108,7 @@ type Emulator struct {
 
 	rate *rateLimiter
 
-	faultMu sync.Mutex
-	faults  []*faultState
+	faults faultq.Queue[Fault]
 
 	requests      atomic.Int64
 	tokenRequests atomic.Int64

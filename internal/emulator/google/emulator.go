@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"github.com/integrator-oss/integrator/internal/emulator/faultq"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -154,8 +155,7 @@ type Emulator struct {
 	tokens map[string]*accessToken
 	quota  map[string]*quotaWindow
 
-	faultMu sync.Mutex
-	faults  []*faultState
+	faults faultq.Queue[Fault]
 
 	requests      atomic.Int64
 	tokenRequests atomic.Int64

@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/binary"
+	"github.com/integrator-oss/integrator/internal/emulator/faultq"
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
@@ -143,8 +144,7 @@ type Emulator struct {
 	tokens    map[string]time.Time
 	tokIssued int
 
-	faultMu sync.Mutex
-	faults  []*faultState
+	faults faultq.Queue[Fault]
 
 	requests      atomic.Int64
 	tokenRequests atomic.Int64

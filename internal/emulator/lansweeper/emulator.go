@@ -2,6 +2,7 @@ package lansweeper
 
 import (
 	"cmp"
+	"github.com/integrator-oss/integrator/internal/emulator/faultq"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -84,8 +85,7 @@ type Emulator struct {
 
 	rate limiter
 
-	faultMu sync.Mutex
-	faults  []*faultState
+	faults faultq.Queue[Fault]
 
 	requests  atomic.Int64
 	throttled atomic.Int64

@@ -2,6 +2,7 @@ package ninjaone
 
 import (
 	"cmp"
+	"github.com/integrator-oss/integrator/internal/emulator/faultq"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -85,8 +86,7 @@ type Emulator struct {
 	curMu   sync.Mutex
 	cursors map[string]*cursorState
 
-	faultMu sync.Mutex
-	faults  []*faultState
+	faults faultq.Queue[Fault]
 
 	requests      atomic.Int64
 	tokenRequests atomic.Int64

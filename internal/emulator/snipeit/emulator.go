@@ -2,6 +2,7 @@ package snipeit
 
 import (
 	"cmp"
+	"github.com/integrator-oss/integrator/internal/emulator/faultq"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -72,8 +73,7 @@ type Emulator struct {
 
 	rate fixedWindow
 
-	faultMu sync.Mutex
-	faults  []*faultState
+	faults faultq.Queue[Fault]
 
 	requests  atomic.Int64
 	throttled atomic.Int64

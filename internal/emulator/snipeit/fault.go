@@ -44,53 +44,22 @@ type Fault struct {
 	Kind string
 }
 
-type faultState struct {
-	Fault
-	seen, applied int
-}
-
 // Inject queues a fault. Faults are matched in the order they were
 // injected; each counts its matching requests on its own, and a request
 // gets at most the first fault that fires for it.
 func (e *Emulator) Inject(f Fault) {
-	if f.Times <= 0 {
-		f.Times = 1
-	}
-	e.faultMu.Lock()
-	e.faults = append(e.faults, &faultState{Fault: f})
-	e.faultMu.Unlock()
+	e.faults.Add(f, f.After, f.Times)
 }
 
 // ClearFaults drops every queued fault.
 func (e *Emulator) ClearFaults() {
-	e.faultMu.Lock()
-	e.faults = nil
-	e.faultMu.Unlock()
+	e.faults.Clear()
 }
 
 func (e *Emulator) nextFault(r *http.Request) (Fault, bool) {
-	e.faultMu.Lock()
-	defer e.faultMu.Unlock()
-	var hit *faultState
-	kept := e.faults[:0]
-	for _, f := range e.faults {
-		if strings.Contains(r.URL.Path, f.Path) && strings.Contains(r.URL.RawQuery, f.Query) {
-			f.seen++
-			if hit == nil && f.seen > f.After && f.applied < f.Times {
-				f.applied++
-				hit = f
-			}
-		}
-		if f.applied < f.Times {
-			kept = append(kept, f)
-		}
-	}
-	clear(e.faults[len(kept):])
-	e.faults = kept
-	if hit == nil {
-		return Fault{}, false
-	}
-	return hit.Fault, true
+	return e.faults.Next(func(f Fault) bool {
+		return strings.Contains(r.URL.Path, f.Path) && strings.Contains(r.URL.RawQuery, f.Query)
+	})
 }
 
 func writeMalformed(w http.ResponseWriter) {
